@@ -1,0 +1,61 @@
+# Entry points of the CDC analytics platform. `make` alone lists them.
+
+.DEFAULT_GOAL := help
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+# The build needs a JDK 21+; scripts/find-jdk picks JAVA_HOME, the java on PATH or the newest in
+# /usr/lib/jvm. Set JAVA_HOME to choose another.
+JAVA_HOME := $(shell scripts/find-jdk 2>/dev/null)
+export JAVA_HOME
+JAVA := $(JAVA_HOME)/bin/java
+
+MVN := ./mvnw
+# Extra Maven arguments, e.g. MVN_ARGS="-o" to build offline.
+MVN_ARGS ?=
+MVN_QUIET := -B -q -ntp $(MVN_ARGS)
+MVN_LOUD := -B -ntp $(MVN_ARGS)
+# Arguments for the local launcher, e.g. DEMO_ARGS="--rate 500 --pg-port 15432".
+DEMO_ARGS ?=
+
+# Starts a module's main class with that module's own runtime classpath.
+run-module = exec $(JAVA) -cp "$(1)/target/classes:$$(cat $(1)/target/runtime-classpath.txt)" $(2)
+
+.PHONY: help
+help: ## list the targets
+	@echo "Usage: make <target>"
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: jdk
+jdk: ## check that a JDK 21+ is available and print where
+	@if [ -z "$(JAVA_HOME)" ]; then scripts/find-jdk >/dev/null; fi
+	@echo "JDK: $(JAVA_HOME)"
+
+.PHONY: build
+build: jdk ## compile, check formatting and package every module (no tests)
+	$(MVN) $(MVN_QUIET) -DskipTests package
+
+.PHONY: test
+test: jdk ## run the unit tests (*Test) and the integration tests (*IT)
+	$(MVN) $(MVN_LOUD) verify
+
+.PHONY: fmt
+fmt: jdk ## format the Java sources in place
+	$(MVN) $(MVN_QUIET) spotless:apply
+
+.PHONY: demo
+demo: jdk ## run the pipeline on this machine until Ctrl-C
+	$(MVN) $(MVN_QUIET) -DskipTests -Dspotless.check.skip=true -pl local -am package
+	$(call run-module,local,io.cdcplatform.local.LocalPipeline $(DEMO_ARGS))
+
+.PHONY: bench
+bench: bench-ingest ## run every benchmark and print its figures
+
+.PHONY: bench-ingest
+bench-ingest: jdk ## measure the ingest ceiling: committed changes/s at full speed
+	$(MVN) $(MVN_QUIET) -DskipTests -Dspotless.check.skip=true -pl local -am package
+	$(call run-module,local,io.cdcplatform.local.IngestBenchmark)
+
+.PHONY: clean
+clean: ## remove build output
+	$(MVN) $(MVN_QUIET) clean

@@ -1,0 +1,60 @@
+package io.cdcplatform.ingest;
+
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Parses durations as people write them: {@code 250ms}, {@code 30s}, {@code 5m}, {@code 2h}. */
+public final class Durations {
+
+  private static final Pattern SIMPLE = Pattern.compile("(\\d+)(ms|s|m|h)");
+
+  private Durations() {}
+
+  /**
+   * The duration a text stands for; ISO-8601 ({@code PT30S}) is accepted too.
+   *
+   * @throws IllegalArgumentException saying what was expected
+   */
+  public static Duration parse(String text) {
+    String trimmed = text.trim();
+    Matcher matcher = SIMPLE.matcher(trimmed);
+    try {
+      if (matcher.matches()) {
+        long amount = Long.parseLong(matcher.group(1));
+        return switch (matcher.group(2)) {
+          case "ms" -> Duration.ofMillis(amount);
+          case "s" -> Duration.ofSeconds(amount);
+          case "m" -> Duration.ofMinutes(amount);
+          default -> Duration.ofHours(amount);
+        };
+      }
+      if (trimmed.startsWith("P") || trimmed.startsWith("p")) {
+        return Duration.parse(trimmed);
+      }
+    } catch (ArithmeticException | NumberFormatException | DateTimeParseException e) {
+      throw new IllegalArgumentException(expected(text), e);
+    }
+    throw new IllegalArgumentException(expected(text));
+  }
+
+  private static String expected(String text) {
+    return "expected a duration such as 250ms, 30s, 5m or 2h, got '" + text + "'";
+  }
+
+  /** A compact rendering, e.g. {@code 5s} or {@code 2m}. */
+  public static String format(Duration duration) {
+    long millis = duration.toMillis();
+    if (millis % 3_600_000 == 0 && millis != 0) {
+      return millis / 3_600_000 + "h";
+    }
+    if (millis % 60_000 == 0 && millis != 0) {
+      return millis / 60_000 + "m";
+    }
+    if (millis % 1000 == 0) {
+      return millis / 1000 + "s";
+    }
+    return millis + "ms";
+  }
+}
