@@ -10,6 +10,12 @@ JAVA_HOME := $(shell scripts/find-jdk 2>/dev/null)
 export JAVA_HOME
 JAVA := $(JAVA_HOME)/bin/java
 
+# Maven 3.9 still calls sun.misc.Unsafe; JDK 24+ warns about it unless told to allow it.
+JAVA_MAJOR := $(shell [ -n "$(JAVA_HOME)" ] && "$(JAVA_HOME)/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p')
+ifeq ($(shell [ "$(JAVA_MAJOR)" -ge 24 ] 2>/dev/null && echo yes),yes)
+export MAVEN_OPTS := $(MAVEN_OPTS) --sun-misc-unsafe-memory-access=allow
+endif
+
 MVN := ./mvnw
 # Extra Maven arguments, e.g. MVN_ARGS="-o" to build offline.
 MVN_ARGS ?=
@@ -52,9 +58,12 @@ demo: jdk ## run the pipeline on this machine until Ctrl-C
 bench: bench-ingest ## run every benchmark and print its figures
 
 .PHONY: bench-ingest
+# Seconds each benchmark case runs.
+BENCH_SECONDS ?= 30
+
 bench-ingest: jdk ## measure the ingest ceiling: committed changes/s at full speed
 	$(MVN) $(MVN_QUIET) -DskipTests -Dspotless.check.skip=true -pl local -am package
-	$(call run-module,local,io.cdcplatform.local.IngestBenchmark)
+	$(call run-module,local,io.cdcplatform.local.IngestBenchmark $(BENCH_SECONDS))
 
 .PHONY: clean
 clean: ## remove build output

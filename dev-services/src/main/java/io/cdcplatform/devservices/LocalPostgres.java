@@ -75,6 +75,9 @@ public final class LocalPostgres implements AutoCloseable {
             .setOutputRedirector(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
             .setErrorRedirector(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
             .setServerConfig("wal_level", "logical")
+            // An acknowledged commit survives a crash of the server process. (fsync stays off, as
+            // the embedded server sets it: only a crash of the whole machine could lose data.)
+            .setServerConfig("synchronous_commit", "on")
             .setServerConfig("max_replication_slots", "10")
             .setServerConfig("max_wal_senders", "10")
             .setServerConfig("listen_addresses", "127.0.0.1")

@@ -35,6 +35,7 @@ class LocalPostgresIT {
         Statement s = c.createStatement()) {
       assertThat(single(s, "SHOW wal_level")).isEqualTo("logical");
       assertThat(single(s, "SHOW server_version_num")).startsWith("17");
+      assertThat(single(s, "SHOW synchronous_commit")).isEqualTo("on");
     }
   }
 

@@ -11,6 +11,7 @@ import io.cdcplatform.ingest.Operation.MoveOrderToProduct;
 import io.cdcplatform.ingest.Operation.MoveProductToCategory;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -100,7 +101,12 @@ public final class WorkloadGenerator {
         "Customer " + id,
         "customer" + id + "@example.com",
         COUNTRIES.get(random.nextInt(COUNTRIES.size())),
-        clock.instant());
+        now());
+  }
+
+  // PostgreSQL keeps microseconds; rounding here keeps the model equal to what it stores.
+  private Instant now() {
+    return clock.instant().truncatedTo(ChronoUnit.MICROS);
   }
 
   private InsertProduct insertProduct() {
@@ -112,7 +118,7 @@ public final class WorkloadGenerator {
   private InsertOrder insertOrder() {
     long productId = pick(model.productIds());
     int quantity = random.nextInt(1, 6);
-    Instant now = clock.instant();
+    Instant now = now();
     boolean late = random.nextDouble() < shape.lateFraction();
     long lagMillis =
         late

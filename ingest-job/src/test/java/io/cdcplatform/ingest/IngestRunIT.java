@@ -1,0 +1,148 @@
+package io.cdcplatform.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cdcplatform.ingest.IngestReport.Action;
+import io.cdcplatform.ingest.IngestReport.Table;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What the job says it committed is what the database holds, row for row. */
+class IngestRunIT {
+
+  @TempDir static Path dir;
+  static ShopDatabase db;
+
+  @BeforeAll
+  static void start() throws Exception {
+    db = ShopDatabase.start(dir);
+    db.migrate();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    db.close();
+  }
+
+  @Test
+  void committedRowsMatchTheGeneratorsModelAndReport() throws Exception {
+    ShopModel model;
+    IngestReport first;
+    try (Connection connection = db.owner()) {
+      model = ShopModel.load(connection);
+      first = run(connection, model, 1, 4_000);
+    }
+    assertThat(first.changes()).isEqualTo(4_000);
+    assertDatabaseEquals(model);
+    assertCountsMatch(first);
+
+    // A second run starts from what the database holds and keeps it consistent.
+    IngestReport second;
+    ShopModel reloaded;
+    try (Connection connection = db.owner()) {
+      reloaded = ShopModel.load(connection);
+      assertThat(reloaded.orders()).isEqualTo(model.orders());
+      second = run(connection, reloaded, 2, 3_000);
+    }
+    assertThat(second.changes()).isEqualTo(3_000);
+    assertDatabaseEquals(reloaded);
+    assertThat(db.count("SELECT count(*) FROM shop.orders"))
+        .isEqualTo(
+            first.count(Table.ORDERS, Action.INSERT)
+                - first.count(Table.ORDERS, Action.DELETE)
+                + second.count(Table.ORDERS, Action.INSERT)
+                - second.count(Table.ORDERS, Action.DELETE));
+  }
+
+  private static IngestReport run(Connection connection, ShopModel model, long seed, long total)
+      throws Exception {
+    WorkloadShape shape =
+        new WorkloadShape(
+            Mix.defaults(),
+            1,
+            8,
+            Duration.ofSeconds(5),
+            0.05,
+            Duration.ofMinutes(2),
+            Duration.ofMinutes(10),
+            20,
+            100);
+    ByteArrayOutputStream progress = new ByteArrayOutputStream();
+    WorkloadRunner runner =
+        new WorkloadRunner(
+            connection,
+            new WorkloadGenerator(shape, seed, model, Clock.systemUTC()),
+            new WorkloadRunner.Limits(Double.POSITIVE_INFINITY, total, null),
+            Duration.ofMillis(200),
+            new PrintStream(progress, true, StandardCharsets.UTF_8));
+    return runner.run(() -> false);
+  }
+
+  private static void assertCountsMatch(IngestReport report) throws Exception {
+    assertThat(db.count("SELECT count(*) FROM shop.orders"))
+        .isEqualTo(
+            report.count(Table.ORDERS, Action.INSERT) - report.count(Table.ORDERS, Action.DELETE));
+    assertThat(db.count("SELECT count(*) FROM shop.customers"))
+        .isEqualTo(
+            report.count(Table.CUSTOMERS, Action.INSERT)
+                - report.count(Table.CUSTOMERS, Action.DELETE));
+    assertThat(db.count("SELECT count(*) FROM shop.products"))
+        .isEqualTo(report.count(Table.PRODUCTS, Action.INSERT));
+    assertThat(report.count(Table.ORDERS, Action.UPDATE)).isPositive();
+    assertThat(report.count(Table.PRODUCTS, Action.UPDATE)).isPositive();
+    assertThat(report.count(Table.CUSTOMERS, Action.DELETE)).isPositive();
+    assertThat(report.lateOrders()).isPositive();
+    assertThat(report.transactions()).isLessThan(report.changes());
+  }
+
+  private static void assertDatabaseEquals(ShopModel model) throws Exception {
+    Map<Long, ShopModel.Order> orders = new HashMap<>();
+    Map<Long, ShopModel.Product> products = new HashMap<>();
+    try (Connection connection = db.postgres.superuserConnection();
+        Statement statement = connection.createStatement()) {
+      try (ResultSet rs =
+          statement.executeQuery(
+              "SELECT id, customer_id, product_id, quantity, amount, status, created_at"
+                  + " FROM shop.orders")) {
+        while (rs.next()) {
+          orders.put(
+              rs.getLong(1),
+              new ShopModel.Order(
+                  rs.getLong(2),
+                  rs.getLong(3),
+                  rs.getInt(4),
+                  cents(rs.getBigDecimal(5)),
+                  OrderStatus.valueOf(rs.getString(6)),
+                  rs.getTimestamp(7).toInstant()));
+        }
+      }
+      try (ResultSet rs = statement.executeQuery("SELECT id, category, price FROM shop.products")) {
+        while (rs.next()) {
+          products.put(
+              rs.getLong(1), new ShopModel.Product(rs.getString(2), cents(rs.getBigDecimal(3))));
+        }
+      }
+    }
+    assertThat(orders).hasSizeGreaterThan(100).isEqualTo(model.orders());
+    assertThat(products).isEqualTo(model.products());
+    assertThat(db.count("SELECT count(*) FROM shop.customers")).isEqualTo(model.customerCount());
+  }
+
+  private static long cents(BigDecimal amount) {
+    return amount.movePointRight(2).longValueExact();
+  }
+}
