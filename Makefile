@@ -52,7 +52,7 @@ fmt: jdk ## format the Java sources in place
 .PHONY: demo
 demo: jdk ## run the pipeline on this machine until Ctrl-C
 	$(MVN) $(MVN_QUIET) -DskipTests -Dspotless.check.skip=true -pl local -am package
-	$(call run-module,local,io.cdcplatform.local.LocalPipeline $(DEMO_ARGS))
+	$(call run-module,local,io.cdcplatform.local.LocalPipeline --home . $(DEMO_ARGS))
 
 .PHONY: bench
 bench: bench-ingest ## run every benchmark and print its figures

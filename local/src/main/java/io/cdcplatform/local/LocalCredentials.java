@@ -1,8 +1,11 @@
 package io.cdcplatform.local;
 
+import java.util.Map;
+
 /**
  * The roles and passwords of the local run. They exist only on this machine's loopback-only
- * database; on Kubernetes the same roles take their passwords from Secrets.
+ * database; on Kubernetes the same roles take their passwords from Secrets, which the connector
+ * config refers to as {@code ${secrets:namespace/name:key}}.
  */
 final class LocalCredentials {
 
@@ -11,6 +14,12 @@ final class LocalCredentials {
   static final String CAPTURE = "cdc_capture";
   static final String CAPTURE_PASSWORD = "local-cdc-capture";
   static final String PUBLICATION = "cdc_publication";
+
+  /** The local values of the Secrets the chart's settings refer to, by {@code name/key}. */
+  static final Map<String, String> SECRETS =
+      Map.of(
+          "cdc-capture-credentials/username", CAPTURE,
+          "cdc-capture-credentials/password", CAPTURE_PASSWORD);
 
   private LocalCredentials() {}
 }

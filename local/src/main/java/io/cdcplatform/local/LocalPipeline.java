@@ -2,23 +2,32 @@ package io.cdcplatform.local;
 
 import io.cdcplatform.devservices.LocalPostgres;
 import io.cdcplatform.ingest.IngestJob;
+import io.cdcplatform.ingest.JdbcTarget;
+import io.cdcplatform.ingest.ShopSchema;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * Runs the pipeline on this machine, stage by stage, each stage healthy before the next starts,
- * until Ctrl-C; then stops the stages in reverse order.
+ * Runs the pipeline on this machine, each stage a separate OS process and healthy before the next
+ * starts: PostgreSQL, three Kafka brokers, Kafka Connect with the Debezium connector, the ingest
+ * job. Prints a status line periodically; on Ctrl-C or SIGTERM stops the stages in reverse order.
  */
 @Command(
     name = "local-pipeline",
@@ -27,13 +36,31 @@ import picocli.CommandLine.Parameters;
     description = "Runs the CDC pipeline on this machine until Ctrl-C.")
 public final class LocalPipeline implements Callable<Integer> {
 
-  private static final Duration STOP_GRACE = Duration.ofSeconds(15);
+  /** The connector's name: the chart names it {@code <release>-postgres-source}. */
+  static final String CONNECTOR = "cdc-platform-postgres-source";
+
+  private static final Duration STOP_GRACE = Duration.ofSeconds(20);
+  private static final Duration STAGE_TIMEOUT = Duration.ofSeconds(120);
 
   @Option(
       names = "--pg-port",
       defaultValue = "${LOCAL_PG_PORT:-54320}",
       description = "PostgreSQL port on 127.0.0.1 (env LOCAL_PG_PORT; default ${DEFAULT-VALUE}).")
   int postgresPort;
+
+  @Option(
+      names = "--kafka-port",
+      defaultValue = "${LOCAL_KAFKA_PORT:-59092}",
+      description =
+          "First of the three broker ports; controllers listen 100 higher (env LOCAL_KAFKA_PORT;"
+              + " default ${DEFAULT-VALUE}).")
+  int kafkaPort;
+
+  @Option(
+      names = "--connect-port",
+      defaultValue = "${LOCAL_CONNECT_PORT:-58083}",
+      description = "Kafka Connect REST port (env LOCAL_CONNECT_PORT; default ${DEFAULT-VALUE}).")
+  int connectPort;
 
   @Option(
       names = "--work-dir",
@@ -44,6 +71,12 @@ public final class LocalPipeline implements Callable<Integer> {
   Path workDirectory;
 
   @Option(
+      names = "--home",
+      defaultValue = "${sys:cdc.home:-.}",
+      description = "The project's folder, holding the chart and the built kafka-runtime.")
+  Path home;
+
+  @Option(
       names = "--rate",
       defaultValue = "${LOCAL_INGEST_RATE:-200}",
       description =
@@ -51,18 +84,30 @@ public final class LocalPipeline implements Callable<Integer> {
               + " ${DEFAULT-VALUE}).")
   String rate;
 
+  @Option(
+      names = "--status-interval",
+      defaultValue = "${LOCAL_STATUS_INTERVAL:-10}",
+      description = "Seconds between status lines (env LOCAL_STATUS_INTERVAL).")
+  int statusSeconds;
+
   @Parameters(
       paramLabel = "INGEST_OPTION",
       description = "Further options for the ingest job, after --, e.g. -- --tx-size 10.")
   List<String> ingestOptions = new ArrayList<>();
 
   private final PrintStream out = System.out;
+  private final CountDownLatch stopped = new CountDownLatch(1);
   private final Object lifecycle = new Object();
-  private LocalPostgres postgres;
-  private ChildProcess ingest;
   private boolean stopping;
+  private LocalPostgres postgres;
+  private LocalKafkaCluster kafka;
+  private Admin admin;
+  private ConnectWorker connect;
+  private SupervisedChild ingest;
 
   public static void main(String[] args) {
+    // The launcher's Kafka admin client retries while brokers start; its warnings are noise here.
+    System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "error");
     CommandLine commandLine = new CommandLine(new LocalPipeline());
     commandLine.setParameterExceptionHandler(
         (e, ignored) -> {
@@ -78,68 +123,170 @@ public final class LocalPipeline implements Callable<Integer> {
   }
 
   @Override
-  public Integer call() throws IOException, InterruptedException {
+  public Integer call() throws Exception {
     Ports.requireFree(postgresPort, "--pg-port");
+    LocalKafkaCluster cluster = null;
+    ChartFiles chart = new ChartFiles(home.resolve("helm/cdc-platform"));
+    KafkaRuntime runtime = KafkaRuntime.in(home);
     Path work = workDirectory.toAbsolutePath().normalize();
+    cluster = new LocalKafkaCluster(runtime, chart.broker(), kafkaPort, work, out);
+    for (int port : cluster.ports()) {
+      Ports.requireFree(port, "--kafka-port");
+    }
+    Ports.requireFree(connectPort, "--connect-port");
+    deleteRecursively(work);
+    Files.createDirectories(work);
     out.println("local pipeline: data and logs in " + work);
     Runtime.getRuntime().addShutdownHook(new Thread(this::stopAll, "local-pipeline-stop"));
-
-    startPostgres(work);
-    startIngest(work);
-
-    int code = ingest.waitFor();
-    synchronized (lifecycle) {
-      if (stopping) {
-        return 0;
+    long start = System.nanoTime();
+    try {
+      startPostgres(work);
+      startKafka(cluster, chart);
+      startConnect(runtime, chart, work);
+      startIngest(work);
+    } catch (RuntimeException e) {
+      out.println("local pipeline: " + e.getMessage());
+      stopAll();
+      return 1;
+    }
+    out.printf(
+        Locale.ROOT,
+        "local pipeline: all stages up in %.1fs; Ctrl-C stops everything%n",
+        (System.nanoTime() - start) / 1e9);
+    StatusLine status = new StatusLine(admin, chart.topics().stream().map(t -> t.name()).toList());
+    while (!stopped.await(statusSeconds, TimeUnit.SECONDS)) {
+      synchronized (lifecycle) {
+        if (stopping) {
+          break;
+        }
+        out.println(status.line(connectorState()));
       }
     }
-    out.println(
-        "local pipeline: ingest job exited with code " + code + "; see " + ingest.logFile());
-    stopAll();
-    return code == 0 ? 0 : 1;
+    return 0;
   }
 
-  private void startPostgres(Path work) throws IOException {
+  private void startPostgres(Path work) throws Exception {
     Path log = work.resolve("postgres.log");
     out.printf(
-        "[1/2] postgres: starting PostgreSQL 17 on 127.0.0.1:%d (log %s)%n", postgresPort, log);
+        "[1/4] postgres: starting PostgreSQL 17 on 127.0.0.1:%d (log %s)%n", postgresPort, log);
     long start = System.nanoTime();
     LocalPostgres started = LocalPostgres.start(postgresPort, work.resolve("postgres-data"), log);
     synchronized (lifecycle) {
       postgres = started;
     }
+    PostgresReaper.watch(started, work);
     postgres.createOwnerRole(LocalCredentials.OWNER, LocalCredentials.OWNER_PASSWORD);
+    JdbcTarget target = JdbcTarget.parse(postgres.jdbcUrl());
+    ShopSchema.migrate(
+        target,
+        LocalCredentials.OWNER,
+        LocalCredentials.OWNER_PASSWORD,
+        LocalCredentials.PUBLICATION);
+    try (Connection owner =
+        DriverManager.getConnection(
+            postgres.jdbcUrl(), LocalCredentials.OWNER, LocalCredentials.OWNER_PASSWORD)) {
+      ShopSchema.grantCaptureRole(
+          owner, LocalCredentials.CAPTURE, LocalCredentials.CAPTURE_PASSWORD);
+    }
     out.printf(
         Locale.ROOT,
-        "[1/2] postgres: ready in %.1fs at %s (wal_level=logical; owner role %s)%n",
+        "[1/4] postgres: ready in %.1fs at %s (wal_level=logical; schema shop, publication %s,"
+            + " capture role %s)%n",
         (System.nanoTime() - start) / 1e9,
         postgres.jdbcUrl(),
-        LocalCredentials.OWNER);
+        LocalCredentials.PUBLICATION,
+        LocalCredentials.CAPTURE);
+  }
+
+  private void startKafka(LocalKafkaCluster cluster, ChartFiles chart) throws Exception {
+    out.printf(
+        "[2/4] kafka: starting 3 KRaft nodes on 127.0.0.1:%d-%d (logs %s)%n",
+        cluster.brokerPort(1),
+        cluster.brokerPort(LocalKafkaCluster.NODES),
+        workDirectory.toAbsolutePath().normalize().resolve("kafka-N.log"));
+    long start = System.nanoTime();
+    synchronized (lifecycle) {
+      kafka = cluster;
+    }
+    cluster.start();
+    Admin client = LocalKafkaCluster.admin(cluster.bootstrapServers());
+    synchronized (lifecycle) {
+      admin = client;
+    }
+    String quorum = cluster.awaitHealthy(admin, STAGE_TIMEOUT);
+    cluster.createTopics(admin, chart.topics());
+    out.printf(
+        Locale.ROOT,
+        "[2/4] kafka: ready in %.1fs at %s (%s; %d topics)%n",
+        (System.nanoTime() - start) / 1e9,
+        cluster.bootstrapServers(),
+        quorum,
+        chart.topics().size());
+  }
+
+  private void startConnect(KafkaRuntime runtime, ChartFiles chart, Path work) throws Exception {
+    out.printf(
+        "[3/4] connect: starting Kafka Connect with Debezium on 127.0.0.1:%d (log %s)%n",
+        connectPort, work.resolve("connect.log"));
+    long start = System.nanoTime();
+    ConnectWorker worker =
+        new ConnectWorker(
+            runtime, chart.connectWorker(), kafka.bootstrapServers(), connectPort, work);
+    synchronized (lifecycle) {
+      connect = worker;
+    }
+    worker.start(out);
+    worker.awaitReady(STAGE_TIMEOUT);
+    worker.putConnector(
+        CONNECTOR,
+        LocalConnectorConfig.from(
+            chart.connector(), "127.0.0.1", postgresPort, LocalCredentials.SECRETS));
+    ConnectWorker.ConnectorState state = worker.awaitRunning(CONNECTOR, STAGE_TIMEOUT);
+    out.printf(
+        Locale.ROOT,
+        "[3/4] connect: ready in %.1fs at %s; connector %s %s%n",
+        (System.nanoTime() - start) / 1e9,
+        worker.restUrl(),
+        CONNECTOR,
+        state.describe());
   }
 
   private void startIngest(Path work) throws IOException {
     List<String> arguments = new ArrayList<>(List.of("--rate", rate));
     arguments.addAll(ingestOptions);
-    ChildProcess child =
-        ChildProcess.startJava(
-            "ingest",
-            System.getProperty("java.class.path"),
-            IngestJob.class.getName(),
-            List.of("-Xmx256m", "-XX:+UseSerialGC"),
-            arguments,
-            Map.of(
-                "INGEST_JDBC_URL", postgres.jdbcUrl(),
-                "INGEST_USER", LocalCredentials.OWNER,
-                "INGEST_PASSWORD", LocalCredentials.OWNER_PASSWORD,
-                "INGEST_PUBLICATION", LocalCredentials.PUBLICATION,
-                "INGEST_CAPTURE_USER", LocalCredentials.CAPTURE,
-                "INGEST_CAPTURE_PASSWORD", LocalCredentials.CAPTURE_PASSWORD),
-            work.resolve("ingest.log"),
-            out);
+    SupervisedChild child =
+        SupervisedChild.start(
+            new ChildSpec(
+                "ingest",
+                System.getProperty("java.class.path"),
+                IngestJob.class.getName(),
+                List.of("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
+                arguments,
+                Map.of(
+                    "INGEST_JDBC_URL", postgres.jdbcUrl(),
+                    "INGEST_USER", LocalCredentials.OWNER,
+                    "INGEST_PASSWORD", LocalCredentials.OWNER_PASSWORD,
+                    "INGEST_PUBLICATION", LocalCredentials.PUBLICATION,
+                    "INGEST_CAPTURE_USER", LocalCredentials.CAPTURE,
+                    "INGEST_CAPTURE_PASSWORD", LocalCredentials.CAPTURE_PASSWORD),
+                work.resolve("ingest.log")),
+            out,
+            true);
     synchronized (lifecycle) {
       ingest = child;
     }
-    out.printf("[2/2] ingest: started (pid %d, log %s)%n", child.pid(), child.logFile());
+    out.printf("[4/4] ingest: started (pid %d, log %s)%n", child.pid(), child.logFile());
+  }
+
+  private String connectorState() {
+    try {
+      return connect.state(CONNECTOR).describe();
+    } catch (IOException e) {
+      return "unreachable (" + e.getMessage() + ")";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "unknown";
+    }
   }
 
   // Stops the stages in reverse order of start; safe to call twice and from the shutdown hook.
@@ -150,11 +297,23 @@ public final class LocalPipeline implements Callable<Integer> {
       }
       stopping = true;
     }
+    stopped.countDown();
     out.println("local pipeline: stopping");
     try {
       if (ingest != null) {
-        int code = ingest.stop(STOP_GRACE);
-        out.println("local pipeline: ingest stopped (exit code " + code + ")");
+        out.println("local pipeline: ingest stopped (exit code " + ingest.stop(STOP_GRACE) + ")");
+      }
+      if (connect != null && connect.process() != null) {
+        out.println(
+            "local pipeline: connect stopped (exit code "
+                + connect.process().stop(STOP_GRACE)
+                + ")");
+      }
+      if (admin != null) {
+        admin.close(Duration.ofSeconds(2));
+      }
+      if (kafka != null) {
+        kafka.stop(STOP_GRACE, out);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -165,6 +324,17 @@ public final class LocalPipeline implements Callable<Integer> {
         out.println("local pipeline: postgres stopped");
       } catch (IOException e) {
         out.println("local pipeline: postgres did not stop cleanly: " + e.getMessage());
+      }
+    }
+  }
+
+  private static void deleteRecursively(Path path) throws IOException {
+    if (!Files.exists(path)) {
+      return;
+    }
+    try (var paths = Files.walk(path)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
       }
     }
   }

@@ -1,0 +1,43 @@
+package io.cdcplatform.devservices;
+
+import java.lang.reflect.Method;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs another main class, and exits (running its shutdown hooks, so it stops cleanly) as soon as
+ * the process that started it is gone. A launcher killed with SIGKILL cannot stop its children;
+ * this way they stop themselves.
+ *
+ * <p>Usage: {@code java -cp ... io.cdcplatform.devservices.OrphanGuard MAIN_CLASS [ARGS...]}
+ */
+public final class OrphanGuard {
+
+  private OrphanGuard() {}
+
+  public static void main(String[] args) throws Throwable {
+    if (args.length == 0) {
+      System.err.println("OrphanGuard: expected the main class to run, and its arguments");
+      System.exit(2);
+    }
+    ProcessHandle parent =
+        ProcessHandle.current()
+            .parent()
+            .orElseThrow(() -> new IllegalStateException("no parent process"));
+    Thread.ofPlatform().daemon().name("orphan-guard").start(() -> watch(parent));
+    Method main = Class.forName(args[0]).getMethod("main", String[].class);
+    main.invoke(null, (Object) Arrays.copyOfRange(args, 1, args.length));
+  }
+
+  private static void watch(ProcessHandle parent) {
+    while (parent.isAlive()) {
+      try {
+        TimeUnit.MILLISECONDS.sleep(500);
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
+    System.err.println("OrphanGuard: parent process " + parent.pid() + " is gone; stopping");
+    System.exit(143);
+  }
+}

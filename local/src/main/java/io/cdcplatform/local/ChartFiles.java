@@ -1,0 +1,91 @@
+package io.cdcplatform.local;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The settings the Helm chart and the local run share, read from the chart's {@code files/} folder:
+ * the single source of truth for the connector, the topics, the brokers and the Connect worker.
+ */
+public final class ChartFiles {
+
+  /** A topic the platform writes, with its partitions, replicas and topic-level settings. */
+  public record Topic(String name, int partitions, int replicas, Map<String, String> config) {}
+
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  private final Path chart;
+
+  public ChartFiles(Path chart) {
+    this.chart = chart;
+    if (!Files.isRegularFile(chart.resolve("Chart.yaml"))) {
+      throw new IllegalArgumentException(
+          "--chart-dir: expected the cdc-platform chart (a folder with Chart.yaml), got " + chart);
+    }
+  }
+
+  /** The chart folder. */
+  public Path chart() {
+    return chart;
+  }
+
+  /** The Debezium connector's config as the KafkaConnector carries it. */
+  public Map<String, String> connector() {
+    return flatMap("debezium-connector.yaml");
+  }
+
+  /** Settings of every broker. */
+  public Map<String, String> broker() {
+    return flatMap("kafka-broker.yaml");
+  }
+
+  /** Settings of the Connect worker. */
+  public Map<String, String> connectWorker() {
+    return flatMap("kafka-connect.yaml");
+  }
+
+  /** Every topic the capture layer writes. */
+  public List<Topic> topics() {
+    List<Map<String, Object>> entries = read("kafka-topics.yaml", new TypeReference<>() {});
+    return entries.stream()
+        .map(
+            e ->
+                new Topic(
+                    (String) e.get("name"),
+                    ((Number) e.get("partitions")).intValue(),
+                    ((Number) e.get("replicas")).intValue(),
+                    strings(asMap(e.get("config")))))
+        .toList();
+  }
+
+  private Map<String, String> flatMap(String file) {
+    return strings(read(file, new TypeReference<Map<String, Object>>() {}));
+  }
+
+  private <T> T read(String file, TypeReference<T> type) {
+    Path path = chart.resolve("files").resolve(file);
+    try {
+      return YAML.readValue(path.toFile(), type);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> asMap(Object value) {
+    return value == null ? Map.of() : (Map<String, Object>) value;
+  }
+
+  private static Map<String, String> strings(Map<String, Object> values) {
+    Map<String, String> result = new LinkedHashMap<>();
+    values.forEach((key, value) -> result.put(key, String.valueOf(value)));
+    return result;
+  }
+}

@@ -1,0 +1,216 @@
+package io.cdcplatform.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.Writer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Kafka Connect worker in distributed mode, its own supervised JVM, configured from the chart's
+ * worker settings, with the Debezium plugin on its plugin path; and the REST calls the launcher
+ * makes to it.
+ */
+final class ConnectWorker {
+
+  static final List<String> JVM_OPTIONS =
+      List.of(
+          "-Xms64m",
+          "-Xmx256m",
+          "-XX:+UseSerialGC",
+          "-XX:TieredStopAtLevel=1",
+          "-XX:ReservedCodeCacheSize=64m",
+          "-XX:MaxMetaspaceSize=128m",
+          "-Xss512k",
+          "-Djava.awt.headless=true",
+          "-Dlog4j2.configurationFile=log4j2-local.properties");
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final KafkaRuntime runtime;
+  private final Map<String, String> workerSettings;
+  private final String bootstrapServers;
+  private final int restPort;
+  private final Path work;
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private SupervisedChild process;
+
+  ConnectWorker(
+      KafkaRuntime runtime,
+      Map<String, String> workerSettings,
+      String bootstrapServers,
+      int restPort,
+      Path work) {
+    this.runtime = runtime;
+    this.workerSettings = workerSettings;
+    this.bootstrapServers = bootstrapServers;
+    this.restPort = restPort;
+    this.work = work;
+  }
+
+  String restUrl() {
+    return "http://127.0.0.1:" + restPort;
+  }
+
+  void start(PrintStream console) throws IOException {
+    Map<String, String> settings = new LinkedHashMap<>(workerSettings);
+    settings.put("bootstrap.servers", bootstrapServers);
+    settings.put("listeners", restUrl());
+    settings.put("rest.advertised.host.name", "127.0.0.1");
+    settings.put("rest.advertised.port", String.valueOf(restPort));
+    settings.put("plugin.path", runtime.pluginPath().toString());
+    settings.put("plugin.discovery", "only_scan");
+    Properties properties = new Properties();
+    properties.putAll(settings);
+    Path config = work.resolve("connect.properties");
+    try (Writer writer = Files.newBufferedWriter(config)) {
+      properties.store(writer, "Kafka Connect worker of the local pipeline");
+    }
+    process =
+        SupervisedChild.start(
+            new ChildSpec(
+                "connect",
+                runtime.classpath(),
+                "org.apache.kafka.connect.cli.ConnectDistributed",
+                JVM_OPTIONS,
+                List.of(config.toString()),
+                Map.of(),
+                work.resolve("connect.log")),
+            console,
+            false);
+  }
+
+  SupervisedChild process() {
+    return process;
+  }
+
+  /** Waits until the REST API answers and lists the Debezium PostgreSQL connector. */
+  void awaitReady(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    String last = "no answer yet";
+    while (System.nanoTime() < deadline) {
+      try {
+        HttpResponse<String> plugins = get("/connector-plugins");
+        if (plugins.statusCode() == 200
+            && plugins.body().contains("io.debezium.connector.postgresql.PostgresConnector")) {
+          return;
+        }
+        last = "HTTP " + plugins.statusCode() + " " + plugins.body();
+      } catch (IOException e) {
+        last = e.toString();
+      }
+      TimeUnit.MILLISECONDS.sleep(250);
+    }
+    throw new IllegalStateException(
+        "Kafka Connect at "
+            + restUrl()
+            + " was not ready within "
+            + timeout.toSeconds()
+            + "s ("
+            + last
+            + "); see "
+            + work.resolve("connect.log"));
+  }
+
+  /** Creates or updates a connector. */
+  void putConnector(String name, Map<String, String> config)
+      throws IOException, InterruptedException {
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(URI.create(restUrl() + "/connectors/" + name + "/config"))
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(config)))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200 && response.statusCode() != 201) {
+      throw new IllegalStateException(
+          "Kafka Connect refused connector "
+              + name
+              + ": HTTP "
+              + response.statusCode()
+              + " "
+              + response.body());
+    }
+  }
+
+  /** A connector's state and its tasks' states, as Connect reports them. */
+  record ConnectorState(String connector, List<String> tasks, String trace) {
+    boolean running() {
+      return "RUNNING".equals(connector)
+          && !tasks.isEmpty()
+          && tasks.stream().allMatch("RUNNING"::equals);
+    }
+
+    String describe() {
+      long running = tasks.stream().filter("RUNNING"::equals).count();
+      return connector + " (" + running + "/" + tasks.size() + " tasks RUNNING)";
+    }
+  }
+
+  ConnectorState state(String name) throws IOException, InterruptedException {
+    HttpResponse<String> response = get("/connectors/" + name + "/status");
+    if (response.statusCode() == 404) {
+      return new ConnectorState("MISSING", List.of(), "");
+    }
+    JsonNode status = JSON.readTree(response.body());
+    List<String> tasks = status.path("tasks").findValuesAsText("state");
+    String trace = status.path("connector").path("trace").asText("");
+    for (JsonNode task : status.path("tasks")) {
+      if (trace.isEmpty()) {
+        trace = task.path("trace").asText("");
+      }
+    }
+    return new ConnectorState(
+        status.path("connector").path("state").asText("UNKNOWN"), tasks, trace);
+  }
+
+  /** Waits until the connector and every task are RUNNING; fails at once on FAILED. */
+  ConnectorState awaitRunning(String name, Duration timeout)
+      throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    ConnectorState state = state(name);
+    while (System.nanoTime() < deadline) {
+      state = state(name);
+      if (state.running()) {
+        return state;
+      }
+      if ("FAILED".equals(state.connector()) || state.tasks().contains("FAILED")) {
+        throw new IllegalStateException(
+            "connector " + name + " FAILED: " + firstLine(state.trace()));
+      }
+      TimeUnit.MILLISECONDS.sleep(250);
+    }
+    throw new IllegalStateException(
+        "connector "
+            + name
+            + " was not RUNNING within "
+            + timeout.toSeconds()
+            + "s: "
+            + state.describe());
+  }
+
+  private HttpResponse<String> get(String path) throws IOException, InterruptedException {
+    return http.send(
+        HttpRequest.newBuilder(URI.create(restUrl() + path)).timeout(Duration.ofSeconds(5)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static String firstLine(String text) {
+    int newline = text.indexOf('\n');
+    return newline < 0 ? text : text.substring(0, newline);
+  }
+}

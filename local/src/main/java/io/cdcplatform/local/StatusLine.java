@@ -1,0 +1,75 @@
+package io.cdcplatform.local;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * The periodic line {@code make demo} prints: records per second into the change topics, each
+ * topic's end offset, and the connector's state.
+ */
+final class StatusLine {
+
+  private final Admin admin;
+  private final List<String> topics;
+  private long lastTotal = -1;
+  private long lastAt;
+
+  StatusLine(Admin admin, List<String> topics) {
+    this.admin = admin;
+    this.topics = topics;
+  }
+
+  /** End offsets summed over partitions, by topic. */
+  Map<String, Long> endOffsets() throws Exception {
+    Map<String, TopicDescription> descriptions =
+        admin.describeTopics(topics).allTopicNames().get(10, TimeUnit.SECONDS);
+    Map<TopicPartition, OffsetSpec> request = new LinkedHashMap<>();
+    descriptions.forEach(
+        (name, description) ->
+            description
+                .partitions()
+                .forEach(
+                    p ->
+                        request.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
+    Map<String, Long> offsets = new LinkedHashMap<>();
+    topics.forEach(t -> offsets.put(t, 0L));
+    admin
+        .listOffsets(request)
+        .all()
+        .get(10, TimeUnit.SECONDS)
+        .forEach((partition, info) -> offsets.merge(partition.topic(), info.offset(), Long::sum));
+    return offsets;
+  }
+
+  String line(String connectorState) {
+    try {
+      Map<String, Long> offsets = endOffsets();
+      long total = offsets.values().stream().mapToLong(Long::longValue).sum();
+      long now = System.nanoTime();
+      String rate =
+          lastTotal < 0
+              ? "-"
+              : String.format(Locale.ROOT, "%.1f", (total - lastTotal) / ((now - lastAt) / 1e9));
+      lastTotal = total;
+      lastAt = now;
+      return "status: captured "
+          + rate
+          + " records/s | end offsets "
+          + offsets.entrySet().stream()
+              .map(e -> e.getKey() + "=" + e.getValue())
+              .collect(Collectors.joining(" "))
+          + " | connector "
+          + connectorState;
+    } catch (Exception e) {
+      return "status: Kafka did not answer (" + e.getMessage() + ") | connector " + connectorState;
+    }
+  }
+}

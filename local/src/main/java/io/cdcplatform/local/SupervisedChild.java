@@ -1,0 +1,181 @@
+package io.cdcplatform.local;
+
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A child process the launcher keeps running: its output goes to its log file (and, when asked,
+ * prefixed to the console); when it exits with a failure code while the pipeline is not stopping,
+ * it is started again after a backoff that doubles up to 30 s and resets once the child has stayed
+ * up for a minute.
+ */
+final class SupervisedChild {
+
+  private static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
+  private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+  private static final Duration STABLE = Duration.ofMinutes(1);
+
+  private final ChildSpec spec;
+  private final PrintStream console;
+  private final boolean echo;
+  private Process process;
+  private Thread pump;
+  private long startedAt;
+  private Duration backoff = FIRST_BACKOFF;
+  private int restarts;
+  private boolean stopping;
+
+  private SupervisedChild(ChildSpec spec, PrintStream console, boolean echo) {
+    this.spec = spec;
+    this.console = console;
+    this.echo = echo;
+  }
+
+  /**
+   * Starts the child.
+   *
+   * @param echo whether its output lines also go, prefixed with its name, to the console
+   */
+  static SupervisedChild start(ChildSpec spec, PrintStream console, boolean echo)
+      throws IOException {
+    SupervisedChild child = new SupervisedChild(spec, console, echo);
+    Files.createDirectories(spec.logFile().toAbsolutePath().getParent());
+    child.launch();
+    return child;
+  }
+
+  private synchronized void launch() throws IOException {
+    ProcessBuilder builder = new ProcessBuilder(spec.command()).redirectErrorStream(true);
+    builder.environment().putAll(spec.environment());
+    Process started = builder.start();
+    BufferedWriter log =
+        Files.newBufferedWriter(
+            spec.logFile(),
+            StandardCharsets.UTF_8,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.APPEND);
+    process = started;
+    startedAt = System.nanoTime();
+    pump =
+        Thread.ofPlatform()
+            .daemon()
+            .name(spec.name() + "-output")
+            .start(() -> copyLines(started, log));
+    started.onExit().thenAccept(this::exited);
+  }
+
+  private void copyLines(Process source, BufferedWriter log) {
+    String prefix = "[" + spec.name() + "] ";
+    try (log;
+        BufferedReader reader =
+            new BufferedReader(
+                new InputStreamReader(source.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = reader.readLine()) != null) {
+        log.write(line);
+        log.newLine();
+        log.flush();
+        if (echo) {
+          console.println(prefix + line);
+        }
+      }
+    } catch (IOException e) {
+      console.println(prefix + "(output no longer readable: " + e.getMessage() + ")");
+    }
+  }
+
+  private void exited(Process gone) {
+    Duration wait;
+    synchronized (this) {
+      if (stopping || gone != process) {
+        return;
+      }
+      if (gone.exitValue() == 0) {
+        console.printf("[%s] finished (exit code 0)%n", spec.name());
+        return;
+      }
+      if (System.nanoTime() - startedAt > STABLE.toNanos()) {
+        backoff = FIRST_BACKOFF;
+      }
+      wait = backoff;
+      backoff =
+          backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0
+              ? MAX_BACKOFF
+              : backoff.multipliedBy(2);
+      restarts++;
+    }
+    console.printf(
+        "[%s] exited with code %d; restarting in %ds (restart %d, log %s)%n",
+        spec.name(), gone.exitValue(), wait.toSeconds(), restarts, spec.logFile());
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              try {
+                TimeUnit.MILLISECONDS.sleep(wait.toMillis());
+                synchronized (this) {
+                  if (!stopping) {
+                    launch();
+                  }
+                }
+              } catch (IOException e) {
+                console.printf("[%s] could not be restarted: %s%n", spec.name(), e.getMessage());
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+  }
+
+  String name() {
+    return spec.name();
+  }
+
+  synchronized long pid() {
+    return process.pid();
+  }
+
+  synchronized boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** How many times the child was restarted after a failure. */
+  synchronized int restarts() {
+    return restarts;
+  }
+
+  java.nio.file.Path logFile() {
+    return spec.logFile();
+  }
+
+  /**
+   * Stops the child for good: SIGTERM, up to {@code grace} to exit, then SIGKILL.
+   *
+   * @return its exit code
+   */
+  int stop(Duration grace) throws InterruptedException {
+    Process current;
+    Thread currentPump;
+    synchronized (this) {
+      stopping = true;
+      current = process;
+      currentPump = pump;
+    }
+    if (current.isAlive()) {
+      // Through the handle, so the pipe stays open and the child's last lines are still read.
+      current.toHandle().destroy();
+      if (!current.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+        current.destroyForcibly();
+      }
+    }
+    int code = current.waitFor();
+    currentPump.join(TimeUnit.SECONDS.toMillis(5));
+    return code;
+  }
+}
