@@ -1,5 +1,6 @@
 package io.cdcplatform.devservices;
 
+import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
@@ -12,6 +13,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Usage: {@code java -cp ... io.cdcplatform.devservices.OrphanGuard MAIN_CLASS [ARGS...]}
  */
 public final class OrphanGuard {
+
+  private static final int HALT_AFTER_SECONDS = 15;
 
   private OrphanGuard() {}
 
@@ -26,7 +29,11 @@ public final class OrphanGuard {
             .orElseThrow(() -> new IllegalStateException("no parent process"));
     Thread.ofPlatform().daemon().name("orphan-guard").start(() -> watch(parent));
     Method main = Class.forName(args[0]).getMethod("main", String[].class);
-    main.invoke(null, (Object) Arrays.copyOfRange(args, 1, args.length));
+    try {
+      main.invoke(null, (Object) Arrays.copyOfRange(args, 1, args.length));
+    } catch (InvocationTargetException e) {
+      throw e.getCause();
+    }
   }
 
   private static void watch(ProcessHandle parent) {
@@ -38,6 +45,20 @@ public final class OrphanGuard {
       }
     }
     System.err.println("OrphanGuard: parent process " + parent.pid() + " is gone; stopping");
+    // A clean shutdown can wait forever for peers that are stopping too (a Kafka node for its
+    // quorum): give it a bounded time, then halt.
+    Thread.ofPlatform()
+        .daemon()
+        .name("orphan-guard-halt")
+        .start(
+            () -> {
+              try {
+                TimeUnit.SECONDS.sleep(HALT_AFTER_SECONDS);
+              } catch (InterruptedException e) {
+                return;
+              }
+              Runtime.getRuntime().halt(137);
+            });
     System.exit(143);
   }
 }

@@ -131,7 +131,7 @@ class ShopSchemaIT {
             again.targetSchemaVersion == null
                 ? again.initialSchemaVersion
                 : again.targetSchemaVersion)
-        .isEqualTo("2");
+        .isEqualTo("3");
     try (Connection capture = db.capture()) {
       assertThat(capture.isValid(1)).isTrue();
     }

@@ -25,6 +25,8 @@ record ChildSpec(
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
     command.addAll(jvmOptions);
+    // Names the log on the command line, so `ps` shows which pipeline a process belongs to.
+    command.add("-Dcdc.log=" + logFile.toAbsolutePath());
     command.add("-cp");
     command.add(classpath + java.io.File.pathSeparator + guardLocation());
     command.add(OrphanGuard.class.getName());

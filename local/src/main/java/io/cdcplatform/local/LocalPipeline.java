@@ -90,6 +90,16 @@ public final class LocalPipeline implements Callable<Integer> {
       description = "Seconds between status lines (env LOCAL_STATUS_INTERVAL).")
   int statusSeconds;
 
+  @Option(
+      names = "--ingest",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description =
+          "Start the ingest job (default ${DEFAULT-VALUE}); --no-ingest leaves the"
+              + " database to your own writes.")
+  boolean startIngest;
+
   @Parameters(
       paramLabel = "INGEST_OPTION",
       description = "Further options for the ingest job, after --, e.g. -- --tx-size 10.")
@@ -100,6 +110,7 @@ public final class LocalPipeline implements Callable<Integer> {
   private final Object lifecycle = new Object();
   private boolean stopping;
   private LocalPostgres postgres;
+  private Process reaper;
   private LocalKafkaCluster kafka;
   private Admin admin;
   private ConnectWorker connect;
@@ -124,12 +135,34 @@ public final class LocalPipeline implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    ChartFiles chart = start();
+    if (chart == null) {
+      return 1;
+    }
+    StatusLine status = new StatusLine(admin, chart.topics().stream().map(t -> t.name()).toList());
+    while (!stopped.await(statusSeconds, TimeUnit.SECONDS)) {
+      synchronized (lifecycle) {
+        if (stopping) {
+          break;
+        }
+        out.println(status.line(connectorState()));
+      }
+    }
+    return 0;
+  }
+
+  /**
+   * Checks the ports, then starts every stage, each healthy before the next.
+   *
+   * @return the chart's settings, or null when a stage failed (everything is stopped again)
+   */
+  ChartFiles start() throws Exception {
     Ports.requireFree(postgresPort, "--pg-port");
-    LocalKafkaCluster cluster = null;
     ChartFiles chart = new ChartFiles(home.resolve("helm/cdc-platform"));
     KafkaRuntime runtime = KafkaRuntime.in(home);
     Path work = workDirectory.toAbsolutePath().normalize();
-    cluster = new LocalKafkaCluster(runtime, chart.broker(), kafkaPort, work, out);
+    LocalKafkaCluster cluster =
+        new LocalKafkaCluster(runtime, chart.broker(), kafkaPort, work, out);
     for (int port : cluster.ports()) {
       Ports.requireFree(port, "--kafka-port");
     }
@@ -143,26 +176,31 @@ public final class LocalPipeline implements Callable<Integer> {
       startPostgres(work);
       startKafka(cluster, chart);
       startConnect(runtime, chart, work);
-      startIngest(work);
+      if (startIngest) {
+        startIngest(work);
+      }
     } catch (RuntimeException e) {
       out.println("local pipeline: " + e.getMessage());
       stopAll();
-      return 1;
+      return null;
     }
     out.printf(
         Locale.ROOT,
         "local pipeline: all stages up in %.1fs; Ctrl-C stops everything%n",
         (System.nanoTime() - start) / 1e9);
-    StatusLine status = new StatusLine(admin, chart.topics().stream().map(t -> t.name()).toList());
-    while (!stopped.await(statusSeconds, TimeUnit.SECONDS)) {
-      synchronized (lifecycle) {
-        if (stopping) {
-          break;
-        }
-        out.println(status.line(connectorState()));
-      }
-    }
-    return 0;
+    return chart;
+  }
+
+  LocalPostgres postgres() {
+    return postgres;
+  }
+
+  LocalKafkaCluster kafka() {
+    return kafka;
+  }
+
+  ConnectWorker connect() {
+    return connect;
   }
 
   private void startPostgres(Path work) throws Exception {
@@ -174,7 +212,10 @@ public final class LocalPipeline implements Callable<Integer> {
     synchronized (lifecycle) {
       postgres = started;
     }
-    PostgresReaper.watch(started, work);
+    Process startedReaper = PostgresReaper.watch(started, work);
+    synchronized (lifecycle) {
+      reaper = startedReaper;
+    }
     postgres.createOwnerRole(LocalCredentials.OWNER, LocalCredentials.OWNER_PASSWORD);
     JdbcTarget target = JdbcTarget.parse(postgres.jdbcUrl());
     ShopSchema.migrate(
@@ -289,8 +330,8 @@ public final class LocalPipeline implements Callable<Integer> {
     }
   }
 
-  // Stops the stages in reverse order of start; safe to call twice and from the shutdown hook.
-  private void stopAll() {
+  /** Stops the stages in reverse order of start; safe to call twice and from a shutdown hook. */
+  void stopAll() {
     synchronized (lifecycle) {
       if (stopping) {
         return;
@@ -317,6 +358,9 @@ public final class LocalPipeline implements Callable<Integer> {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    if (reaper != null) {
+      reaper.destroy();
     }
     if (postgres != null) {
       try {

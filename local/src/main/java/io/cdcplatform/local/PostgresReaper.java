@@ -13,12 +13,13 @@ final class PostgresReaper {
 
   private PostgresReaper() {}
 
-  static void watch(LocalPostgres postgres, Path work) throws IOException {
+  /** Starts the reaper; the launcher ends it when it stops PostgreSQL itself. */
+  static Process watch(LocalPostgres postgres, Path work) throws IOException {
     Path pidFile = postgres.dataDirectory().resolve("postmaster.pid");
     String script =
         "while kill -0 \"$1\" 2>/dev/null; do sleep 1; done; "
             + "[ -f \"$2\" ] && kill -INT \"$(head -n 1 \"$2\")\" 2>/dev/null; exit 0";
-    new ProcessBuilder(
+    return new ProcessBuilder(
             "/bin/sh",
             "-c",
             script,

@@ -22,37 +22,55 @@ class LocalPipelineIT {
   @TempDir Path work;
 
   @Test
-  void startsPostgresThenStreamsTheWorkloadAndStopsEverythingOnSigterm() throws Exception {
-    int port = freePort();
-    Process launcher =
-        start(
-            "--pg-port",
-            String.valueOf(port),
-            "--work-dir",
-            work.toString(),
-            "--rate",
-            "300",
-            "--",
-            "--progress-interval",
-            "1s");
+  void bringsUpEveryStageThenStreamsAndStopsEverythingOnSigterm() throws Exception {
+    List<String> arguments = TestPipelines.arguments(work);
+    arguments.addAll(List.of("--rate", "300", "--status-interval", "2"));
+    arguments.addAll(List.of("--", "--progress-interval", "1s"));
+    Process launcher = start(arguments.toArray(String[]::new));
     List<String> lines = collect(launcher);
 
-    waitFor(lines, l -> l.startsWith("[ingest] ingest: ") && l.contains("committed"), 90);
+    waitFor(lines, l -> l.startsWith("status: captured ") && !l.contains("captured -"), 180);
     assertThat(lines)
-        .anyMatch(l -> l.startsWith("[1/2] postgres: ready in "))
-        .anyMatch(l -> l.startsWith("[2/2] ingest: started (pid "))
-        .anyMatch(l -> l.contains("capture role cdc_capture ready"));
+        .anyMatch(l -> l.startsWith("[1/4] postgres: ready in "))
+        .anyMatch(l -> l.startsWith("[2/4] kafka: ready in ") && l.contains("3 voters"))
+        .anyMatch(l -> l.startsWith("[3/4] connect: ready in ") && l.contains("RUNNING (1/1"))
+        .anyMatch(l -> l.startsWith("[4/4] ingest: started (pid "));
+    waitFor(lines, l -> l.startsWith("[ingest] ingest: ") && l.contains("committed"), 30);
+    String status =
+        lines.stream().filter(l -> l.startsWith("status: captured ")).toList().getLast();
+    assertThat(status)
+        .contains("cdc.shop.orders=")
+        .contains("connector RUNNING (1/1 tasks RUNNING)");
     assertThat(work.resolve("ingest.log")).content().contains("ingest: ");
-    assertThat(work.resolve("postgres.log")).exists();
+    assertThat(work.resolve("connect.log")).exists();
+    assertThat(work.resolve("kafka-1.log")).exists();
 
     launcher.toHandle().destroy();
-    assertThat(launcher.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(launcher.waitFor(90, TimeUnit.SECONDS)).isTrue();
     waitFor(lines, l -> l.equals("local pipeline: postgres stopped"), 10);
 
     assertThat(lines)
         .anyMatch(l -> l.startsWith("[ingest] ingest-job: stopped by SIGTERM"))
         .contains("local pipeline: ingest stopped (exit code 0)");
-    // Nothing the launcher started is left running.
+    assertThat(childrenUsing(work)).isEmpty();
+  }
+
+  @Test
+  void childrenStopByThemselvesWhenTheLauncherIsKilled() throws Exception {
+    List<String> arguments = TestPipelines.arguments(work);
+    arguments.addAll(List.of("--rate", "100"));
+    Process launcher = start(arguments.toArray(String[]::new));
+    List<String> lines = collect(launcher);
+    waitFor(lines, l -> l.startsWith("local pipeline: all stages up"), 180);
+    assertThat(childrenUsing(work)).hasSizeGreaterThanOrEqualTo(6);
+
+    launcher.toHandle().destroyForcibly(); // SIGKILL: no shutdown hook runs
+    launcher.waitFor();
+
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!childrenUsing(work).isEmpty() && System.nanoTime() < deadline) {
+      TimeUnit.MILLISECONDS.sleep(250);
+    }
     assertThat(childrenUsing(work)).isEmpty();
   }
 
@@ -60,7 +78,13 @@ class LocalPipelineIT {
   void aTakenPortIsOneClearLineAndNothingStarts() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       Process launcher =
-          start("--pg-port", String.valueOf(taken.getLocalPort()), "--work-dir", work.toString());
+          start(
+              "--pg-port",
+              String.valueOf(taken.getLocalPort()),
+              "--work-dir",
+              work.toString(),
+              "--home",
+              System.getProperty("cdc.home"));
       String output = new String(launcher.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
 
       assertThat(launcher.waitFor()).isEqualTo(1);
@@ -76,6 +100,7 @@ class LocalPipelineIT {
   private static Process start(String... args) throws Exception {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElseThrow());
+    command.add("-Dcdc.home=" + System.getProperty("cdc.home"));
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(LocalPipeline.class.getName());
@@ -109,17 +134,11 @@ class LocalPipelineIT {
     assertThat(lines).as("output so far").anyMatch(line);
   }
 
-  private static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
-  }
-
   private static List<String> childrenUsing(Path work) {
     return ProcessHandle.allProcesses()
         .filter(ProcessHandle::isAlive)
         .map(p -> p.info().commandLine().orElse(""))
-        .filter(c -> c.contains(work.toString()) || c.contains("io.cdcplatform.ingest.IngestJob"))
+        .filter(c -> c.contains(work.toString()))
         .toList();
   }
 }

@@ -1,0 +1,116 @@
+package io.cdcplatform.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The local run uses the chart's settings, overriding only endpoints and secrets: these tests fail
+ * when the two drift apart.
+ */
+class ChartFilesTest {
+
+  private static final Path CHART =
+      Path.of(System.getProperty("cdc.home", "..")).resolve("helm/cdc-platform");
+  private final ChartFiles chart = new ChartFiles(CHART);
+
+  @Test
+  void localConnectorConfigDiffersFromTheChartOnlyInEndpointsAndSecrets() {
+    Map<String, String> charted = chart.connector();
+    Map<String, String> local =
+        LocalConnectorConfig.from(charted, "127.0.0.1", 54320, LocalCredentials.SECRETS);
+
+    assertThat(local.keySet()).isEqualTo(charted.keySet());
+    Set<String> differing = new HashSet<>();
+    charted.forEach(
+        (key, value) -> {
+          if (!value.equals(local.get(key))) {
+            differing.add(key);
+          }
+        });
+    Set<String> secretKeys = new HashSet<>();
+    charted.forEach(
+        (key, value) -> {
+          if (LocalConnectorConfig.isSecretReference(value)) {
+            secretKeys.add(key);
+          }
+        });
+    Set<String> allowed = new HashSet<>(LocalConnectorConfig.ENDPOINT_KEYS);
+    allowed.addAll(secretKeys);
+
+    assertThat(secretKeys).containsExactlyInAnyOrder("database.user", "database.password");
+    assertThat(differing).isSubsetOf(allowed);
+    assertThat(local).containsEntry("database.user", LocalCredentials.CAPTURE);
+    assertThat(local.values()).noneMatch(LocalConnectorConfig::isSecretReference);
+  }
+
+  @Test
+  void connectorIsConfiguredAsProductionNeedsIt() {
+    assertThat(chart.connector())
+        .containsEntry("plugin.name", "pgoutput")
+        .containsEntry("publication.name", LocalCredentials.PUBLICATION)
+        .containsEntry("publication.autocreate.mode", "disabled")
+        .containsEntry("slot.name", "cdc_debezium")
+        .containsEntry("decimal.handling.mode", "string")
+        .containsEntry("skipped.operations", "none")
+        .containsKey("heartbeat.action.query")
+        .containsEntry("heartbeat.interval.ms", "1000");
+  }
+
+  @Test
+  void everyTopicTheConnectorWritesIsDeclaredWithThreeReplicasAndTwoInSync() {
+    assertThat(chart.topics())
+        .extracting(ChartFiles.Topic::name)
+        .containsExactlyInAnyOrder(
+            "cdc.shop.customers",
+            "cdc.shop.products",
+            "cdc.shop.orders",
+            "cdc.shop.heartbeat",
+            "__debezium-heartbeat.cdc");
+    assertThat(chart.topics())
+        .allSatisfy(
+            topic -> {
+              assertThat(topic.replicas()).isEqualTo(3);
+              assertThat(topic.config()).containsEntry("min.insync.replicas", "2");
+            });
+    assertThat(chart.broker())
+        .containsEntry("default.replication.factor", "3")
+        .containsEntry("min.insync.replicas", "2")
+        .containsEntry("offsets.topic.replication.factor", "3")
+        .containsEntry("transaction.state.log.replication.factor", "3")
+        .containsEntry("transaction.state.log.min.isr", "2");
+    assertThat(chart.connectWorker())
+        .containsEntry("config.storage.replication.factor", "3")
+        .containsEntry("offset.storage.replication.factor", "3")
+        .containsEntry("status.storage.replication.factor", "3");
+  }
+
+  @Test
+  void theChartTemplatesRenderTheSameFiles() throws IOException {
+    assertThat(Files.readString(CHART.resolve("templates/kafka-connector.yaml")))
+        .contains(".Files.Get \"files/debezium-connector.yaml\"");
+    assertThat(Files.readString(CHART.resolve("templates/kafka-topics.yaml")))
+        .contains(".Files.Get \"files/kafka-topics.yaml\"");
+  }
+
+  @Test
+  void anUnresolvableSecretIsNamed() {
+    assertThatThrownBy(
+            () ->
+                LocalConnectorConfig.from(
+                    Map.of("database.password", "${secrets:cdc/other:password}"),
+                    "h",
+                    1,
+                    LocalCredentials.SECRETS))
+        .hasMessage(
+            "database.password refers to secret other/password, which the local run does not"
+                + " provide");
+  }
+}

@@ -1,0 +1,126 @@
+package io.cdcplatform.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import picocli.CommandLine;
+
+/** Starts the local pipeline in the test's JVM on free ports, and reads what reached Kafka. */
+final class TestPipelines {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** A record of a change topic: its key and value as JSON; value null for a tombstone. */
+  record Change(String topic, int partition, long offset, JsonNode key, JsonNode value) {
+    String op() {
+      return value == null ? "tombstone" : value.path("op").asText();
+    }
+
+    JsonNode before() {
+      return value.path("before");
+    }
+
+    JsonNode after() {
+      return value.path("after");
+    }
+
+    long lsn() {
+      return value == null ? -1 : value.path("source").path("lsn").asLong();
+    }
+  }
+
+  private TestPipelines() {}
+
+  /** The arguments of a pipeline on free ports, writing into {@code work}. */
+  static List<String> arguments(Path work) {
+    List<String> arguments = new ArrayList<>();
+    arguments.addAll(List.of("--pg-port", String.valueOf(freePort())));
+    arguments.addAll(List.of("--kafka-port", String.valueOf(freeKafkaBase())));
+    arguments.addAll(List.of("--connect-port", String.valueOf(freePort())));
+    arguments.addAll(List.of("--work-dir", work.toString()));
+    arguments.addAll(List.of("--home", System.getProperty("cdc.home")));
+    return arguments;
+  }
+
+  /** A running pipeline without the ingest job, for tests that write their own changes. */
+  static LocalPipeline startWithoutIngest(Path work) throws Exception {
+    LocalPipeline pipeline = new LocalPipeline();
+    List<String> arguments = arguments(work);
+    arguments.add("--no-ingest");
+    new CommandLine(pipeline).parseArgs(arguments.toArray(String[]::new));
+    if (pipeline.start() == null) {
+      throw new IllegalStateException("the local pipeline did not start; see " + work);
+    }
+    return pipeline;
+  }
+
+  static int freePort() {
+    for (int attempt = 0; attempt < 100; attempt++) {
+      int port = ThreadLocalRandom.current().nextInt(20_000, 40_000);
+      try {
+        Ports.requireFree(port, "test");
+        return port;
+      } catch (IllegalArgumentException taken) {
+        // try another
+      }
+    }
+    throw new IllegalStateException("no free port found");
+  }
+
+  private static int freeKafkaBase() {
+    for (int attempt = 0; attempt < 100; attempt++) {
+      int base = ThreadLocalRandom.current().nextInt(40_000, 50_000);
+      try {
+        for (int offset : new int[] {0, 1, 2, 100, 101, 102}) {
+          Ports.requireFree(base + offset, "test");
+        }
+        return base;
+      } catch (IllegalArgumentException taken) {
+        // try another
+      }
+    }
+    throw new IllegalStateException("no free port range found");
+  }
+
+  /**
+   * Reads the topics from the beginning until {@code done} accepts what was read, or the timeout.
+   */
+  static List<Change> readUntil(
+      String bootstrapServers, List<String> topics, Predicate<List<Change>> done, Duration timeout)
+      throws Exception {
+    Properties properties = new Properties();
+    properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    properties.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + System.nanoTime());
+    properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+    properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+    List<Change> changes = new ArrayList<>();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(properties)) {
+      consumer.subscribe(topics);
+      while (!done.test(changes) && System.nanoTime() < deadline) {
+        for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
+          changes.add(
+              new Change(
+                  record.topic(),
+                  record.partition(),
+                  record.offset(),
+                  record.key() == null ? null : JSON.readTree(record.key()),
+                  record.value() == null ? null : JSON.readTree(record.value())));
+        }
+      }
+    }
+    return changes;
+  }
+}
