@@ -55,7 +55,7 @@ demo: jdk ## run the pipeline on this machine until Ctrl-C
 	$(call run-module,local,io.cdcplatform.local.LocalPipeline --home . $(DEMO_ARGS))
 
 .PHONY: bench
-bench: bench-ingest ## run every benchmark and print its figures
+bench: bench-ingest bench-capture ## run every benchmark and print its figures
 
 .PHONY: bench-ingest
 # Seconds each benchmark case runs.
@@ -68,3 +68,8 @@ bench-ingest: jdk ## measure the ingest ceiling: committed changes/s at full spe
 .PHONY: clean
 clean: ## remove build output
 	$(MVN) $(MVN_QUIET) clean
+
+.PHONY: bench-capture
+bench-capture: jdk ## measure start-up, memory and commit-to-Kafka throughput of the local pipeline
+	$(MVN) $(MVN_QUIET) -DskipTests -Dspotless.check.skip=true -pl local -am package
+	$(call run-module,local,io.cdcplatform.local.CaptureBenchmark $(BENCH_SECONDS))

@@ -1,0 +1,166 @@
+package io.cdcplatform.local;
+
+import io.cdcplatform.ingest.IngestReport;
+import io.cdcplatform.ingest.Mix;
+import io.cdcplatform.ingest.ShopModel;
+import io.cdcplatform.ingest.WorkloadGenerator;
+import io.cdcplatform.ingest.WorkloadRunner;
+import io.cdcplatform.ingest.WorkloadShape;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import picocli.CommandLine;
+
+/**
+ * Measures the capture layer on this machine: how long the local pipeline takes to come up, its
+ * memory (proportional set size of PostgreSQL, the three brokers and Connect), and how many row
+ * changes per second reach Kafka when the ingest job writes at full speed.
+ */
+public final class CaptureBenchmark {
+
+  private static final List<String> DATA_TOPICS =
+      List.of("cdc.shop.customers", "cdc.shop.products", "cdc.shop.orders");
+
+  private CaptureBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "error");
+    int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
+    Path work = Files.createTempDirectory("capture-bench");
+    LocalPipeline pipeline = new LocalPipeline();
+    new CommandLine(pipeline)
+        .parseArgs("--work-dir", work.toString(), "--no-ingest", "--home", ".");
+    PrintStream out = System.out;
+    System.setOut(new PrintStream(OutputStream.nullOutputStream()));
+    long start = System.nanoTime();
+    if (pipeline.start() == null) {
+      System.setOut(out);
+      out.println("the pipeline did not start; see " + work);
+      System.exit(1);
+    }
+    double startup = (System.nanoTime() - start) / 1e9;
+    System.setOut(out);
+    try (Admin admin = LocalKafkaCluster.admin(pipeline.kafka().bootstrapServers())) {
+      StatusLine offsets = new StatusLine(admin, DATA_TOPICS);
+      long before = total(offsets.endOffsets());
+      IngestReport report = writeAtFullSpeed(pipeline, Duration.ofSeconds(seconds));
+      long writeEnd = System.nanoTime();
+      long expected =
+          report.changes()
+              + report.count(IngestReport.Table.ORDERS, IngestReport.Action.DELETE)
+              + report.count(IngestReport.Table.CUSTOMERS, IngestReport.Action.DELETE);
+      long delivered = 0;
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+      while (delivered < expected && System.nanoTime() < deadline) {
+        delivered = total(offsets.endOffsets()) - before;
+        TimeUnit.MILLISECONDS.sleep(100);
+      }
+      double drain = (System.nanoTime() - writeEnd) / 1e9;
+      double captureSeconds = seconds + drain;
+      out.printf(
+          Locale.ROOT,
+          "capture: local pipeline up in %.1fs (PostgreSQL, 3 brokers, Connect, connector RUNNING)%n",
+          startup);
+      out.printf(Locale.ROOT, "capture: memory (PSS) %s%n", memory(pipeline));
+      out.printf(
+          Locale.ROOT,
+          "capture: %d changes committed in %ds (%.0f/s, transactions of 10); all in Kafka %.1fs"
+              + " after the last commit: %.0f changes/s from commit to Kafka%n",
+          report.changes(),
+          seconds,
+          report.changes() / (double) seconds,
+          drain,
+          report.changes() / captureSeconds);
+    } finally {
+      System.setOut(new PrintStream(OutputStream.nullOutputStream()));
+      pipeline.stopAll();
+    }
+  }
+
+  private static IngestReport writeAtFullSpeed(LocalPipeline pipeline, Duration duration)
+      throws Exception {
+    try (Connection db =
+        DriverManager.getConnection(
+            pipeline.postgres().jdbcUrl(),
+            LocalCredentials.OWNER,
+            LocalCredentials.OWNER_PASSWORD)) {
+      WorkloadShape d = WorkloadShape.defaults();
+      WorkloadShape shape =
+          new WorkloadShape(
+              Mix.defaults(),
+              10,
+              10,
+              d.maxSkew(),
+              d.lateFraction(),
+              d.minLateDelay(),
+              d.maxLateDelay(),
+              d.minProducts(),
+              d.minCustomers());
+      return new WorkloadRunner(
+              db,
+              new WorkloadGenerator(shape, 1, ShopModel.load(db), Clock.systemUTC()),
+              new WorkloadRunner.Limits(Double.POSITIVE_INFINITY, null, duration),
+              duration.plusSeconds(1),
+              new PrintStream(OutputStream.nullOutputStream()))
+          .run(() -> false);
+    }
+  }
+
+  private static long total(Map<String, Long> offsets) {
+    return offsets.values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  // Proportional set size counts shared pages (PostgreSQL's shared buffers) once, not per process.
+  private static String memory(LocalPipeline pipeline) throws IOException {
+    long postgres = 0;
+    long brokers = 0;
+    long connect = pss(pipeline.connect().process().pid());
+    for (SupervisedChild broker : pipeline.kafka().brokers()) {
+      brokers += pss(broker.pid());
+    }
+    String dataDir = pipeline.postgres().dataDirectory().toString();
+    for (ProcessHandle process : ProcessHandle.allProcesses().toList()) {
+      boolean server = process.info().commandLine().orElse("").contains(dataDir);
+      boolean backend =
+          process
+              .parent()
+              .map(p -> p.info().commandLine().orElse("").contains(dataDir))
+              .orElse(false);
+      if ((server || backend) && process.info().command().orElse("").contains("postgres")) {
+        postgres += pss(process.pid());
+      }
+    }
+    return String.format(
+        Locale.ROOT,
+        "%d MB in all: PostgreSQL %d MB, 3 brokers %d MB, Connect %d MB",
+        (postgres + brokers + connect) / 1024,
+        postgres / 1024,
+        brokers / 1024,
+        connect / 1024);
+  }
+
+  private static long pss(long pid) throws IOException {
+    Path rollup = Path.of("/proc", String.valueOf(pid), "smaps_rollup");
+    if (!Files.exists(rollup)) {
+      return 0;
+    }
+    try (Stream<String> lines = Files.lines(rollup)) {
+      return lines
+          .filter(l -> l.startsWith("Pss:"))
+          .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", "")))
+          .sum();
+    }
+  }
+}
