@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cdcplatform.ingest.PgOutputDecoder.Change;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
@@ -13,10 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.PGConnection;
 import org.postgresql.PGProperty;
 import org.postgresql.replication.PGReplicationStream;
@@ -27,19 +24,7 @@ import org.postgresql.replication.PGReplicationStream;
  */
 class CaptureRoleReplicationIT {
 
-  @TempDir static Path dir;
-  static ShopDatabase db;
-
-  @BeforeAll
-  static void start() throws Exception {
-    db = ShopDatabase.start(dir);
-    db.migrate();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    db.close();
-  }
+  @RegisterExtension static final ShopDatabase db = ShopDatabase.migrated();
 
   @Test
   void captureRoleStreamsInsertsUpdatesAndDeletesWithFullBeforeImages() throws Exception {

@@ -8,33 +8,19 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The job as users run it: its command line, its environment, its signals and its errors. */
 class IngestJobIT {
 
-  @TempDir static Path dir;
-  static ShopDatabase db;
-
-  @BeforeAll
-  static void start() throws Exception {
-    db = ShopDatabase.start(dir);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    db.close();
-  }
+  @RegisterExtension static final ShopDatabase db = ShopDatabase.empty();
 
   private record Result(int code, String out, String err) {}
 

@@ -6,37 +6,17 @@ import io.cdcplatform.ingest.IngestReport.Action;
 import io.cdcplatform.ingest.IngestReport.Table;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** What the job says it committed is what the database holds, row for row. */
 class IngestRunIT {
 
-  @TempDir static Path dir;
-  static ShopDatabase db;
-
-  @BeforeAll
-  static void start() throws Exception {
-    db = ShopDatabase.start(dir);
-    db.migrate();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    db.close();
-  }
+  @RegisterExtension static final ShopDatabase db = ShopDatabase.migrated();
 
   @Test
   void committedRowsMatchTheGeneratorsModelAndReport() throws Exception {
@@ -110,39 +90,12 @@ class IngestRunIT {
   }
 
   private static void assertDatabaseEquals(ShopModel model) throws Exception {
-    Map<Long, ShopModel.Order> orders = new HashMap<>();
-    Map<Long, ShopModel.Product> products = new HashMap<>();
-    try (Connection connection = db.postgres.superuserConnection();
-        Statement statement = connection.createStatement()) {
-      try (ResultSet rs =
-          statement.executeQuery(
-              "SELECT id, customer_id, product_id, quantity, amount, status, created_at"
-                  + " FROM shop.orders")) {
-        while (rs.next()) {
-          orders.put(
-              rs.getLong(1),
-              new ShopModel.Order(
-                  rs.getLong(2),
-                  rs.getLong(3),
-                  rs.getInt(4),
-                  cents(rs.getBigDecimal(5)),
-                  OrderStatus.valueOf(rs.getString(6)),
-                  rs.getTimestamp(7).toInstant()));
-        }
-      }
-      try (ResultSet rs = statement.executeQuery("SELECT id, category, price FROM shop.products")) {
-        while (rs.next()) {
-          products.put(
-              rs.getLong(1), new ShopModel.Product(rs.getString(2), cents(rs.getBigDecimal(3))));
-        }
-      }
+    ShopModel stored;
+    try (Connection connection = db.postgres.superuserConnection()) {
+      stored = ShopModel.load(connection);
     }
-    assertThat(orders).hasSizeGreaterThan(100).isEqualTo(model.orders());
-    assertThat(products).isEqualTo(model.products());
-    assertThat(db.count("SELECT count(*) FROM shop.customers")).isEqualTo(model.customerCount());
-  }
-
-  private static long cents(BigDecimal amount) {
-    return amount.movePointRight(2).longValueExact();
+    assertThat(stored.orders()).hasSizeGreaterThan(100).isEqualTo(model.orders());
+    assertThat(stored.products()).isEqualTo(model.products());
+    assertThat(stored.customerCount()).isEqualTo(model.customerCount());
   }
 }

@@ -1,15 +1,22 @@
 package io.cdcplatform.ingest;
 
 import io.cdcplatform.devservices.LocalPostgres;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
-/** A real PostgreSQL for one test class, with the schema owner role the job logs in as. */
-final class ShopDatabase implements AutoCloseable {
+/**
+ * A real PostgreSQL for one test class, with the schema owner role the job logs in as; register it
+ * as a static extension field.
+ */
+final class ShopDatabase implements BeforeAllCallback, AfterAllCallback {
 
   static final String OWNER = "shop_owner";
   static final String OWNER_PASSWORD = "owner-secret";
@@ -17,19 +24,44 @@ final class ShopDatabase implements AutoCloseable {
   static final String CAPTURE_PASSWORD = "capture-secret";
   static final String PUBLICATION = "cdc_publication";
 
-  final LocalPostgres postgres;
-  final JdbcTarget target;
+  private final boolean migrated;
+  private Path directory;
+  LocalPostgres postgres;
+  JdbcTarget target;
 
-  private ShopDatabase(LocalPostgres postgres) {
-    this.postgres = postgres;
-    this.target = JdbcTarget.parse(postgres.jdbcUrl());
+  private ShopDatabase(boolean migrated) {
+    this.migrated = migrated;
   }
 
-  static ShopDatabase start(Path directory) throws Exception {
-    LocalPostgres postgres =
-        LocalPostgres.start(0, directory.resolve("data"), directory.resolve("postgres.log"));
+  /** A database with the shop schema migrated and the capture role granted. */
+  static ShopDatabase migrated() {
+    return new ShopDatabase(true);
+  }
+
+  /** A database holding nothing but the owner role. */
+  static ShopDatabase empty() {
+    return new ShopDatabase(false);
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) throws Exception {
+    directory = Files.createTempDirectory("shop-db");
+    postgres = LocalPostgres.start(0, directory.resolve("data"), directory.resolve("postgres.log"));
     postgres.createOwnerRole(OWNER, OWNER_PASSWORD);
-    return new ShopDatabase(postgres);
+    target = JdbcTarget.parse(postgres.jdbcUrl());
+    if (migrated) {
+      migrate();
+    }
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) throws Exception {
+    postgres.close();
+    try (var paths = Files.walk(directory)) {
+      for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(path);
+      }
+    }
   }
 
   /** Applies the migrations and grants the capture role, as the job does at start. */
@@ -55,10 +87,5 @@ final class ShopDatabase implements AutoCloseable {
       rs.next();
       return rs.getLong(1);
     }
-  }
-
-  @Override
-  public void close() throws Exception {
-    postgres.close();
   }
 }

@@ -3,7 +3,6 @@ package io.cdcplatform.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -11,26 +10,12 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import org.flywaydb.core.api.output.MigrateResult;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class ShopSchemaIT {
 
-  @TempDir static Path dir;
-  static ShopDatabase db;
-
-  @BeforeAll
-  static void start() throws Exception {
-    db = ShopDatabase.start(dir);
-    db.migrate();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    db.close();
-  }
+  @RegisterExtension static final ShopDatabase db = ShopDatabase.migrated();
 
   @Test
   void migrationsCreateTheCapturedTablesWithFullReplicaIdentity() throws SQLException {

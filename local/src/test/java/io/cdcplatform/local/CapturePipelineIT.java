@@ -202,6 +202,38 @@ class CapturePipelineIT {
     System.out.println("connect kill: " + delivery);
   }
 
+  @Test
+  @Order(4)
+  void aQuietDatabaseStillAdvancesTheSlotAndTheHeartbeatTopic() throws Exception {
+    try (Admin admin = LocalKafkaCluster.admin(pipeline.kafka().bootstrapServers())) {
+      StatusLine offsets = new StatusLine(admin, List.of("cdc.shop.heartbeat"));
+      long slotBefore = confirmedFlushLsn();
+      long beatsBefore = offsets.endOffsets().get("cdc.shop.heartbeat");
+
+      TimeUnit.SECONDS.sleep(6); // no writes but the connector's heartbeats
+
+      long beatsAfter = offsets.endOffsets().get("cdc.shop.heartbeat");
+      assertThat(beatsAfter - beatsBefore).isGreaterThanOrEqualTo(3);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (confirmedFlushLsn() <= slotBefore && System.nanoTime() < deadline) {
+        TimeUnit.MILLISECONDS.sleep(500);
+      }
+      assertThat(confirmedFlushLsn()).isGreaterThan(slotBefore);
+    }
+  }
+
+  private static long confirmedFlushLsn() throws Exception {
+    try (Connection db = pipeline.postgres().superuserConnection();
+        Statement sql = db.createStatement();
+        ResultSet rs =
+            sql.executeQuery(
+                "SELECT (confirmed_flush_lsn - '0/0')::bigint FROM pg_replication_slots"
+                    + " WHERE slot_name = 'cdc_debezium' AND active")) {
+      assertThat(rs.next()).as("slot cdc_debezium exists and is active").isTrue();
+      return rs.getLong(1);
+    }
+  }
+
   /** What the topics hold of a run's committed changes. */
   private record Delivery(long committed, long distinct, long records) {
     long lost() {
