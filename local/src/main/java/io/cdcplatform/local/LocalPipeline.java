@@ -63,6 +63,12 @@ public final class LocalPipeline implements Callable<Integer> {
   int connectPort;
 
   @Option(
+      names = "--flink-port",
+      defaultValue = "${LOCAL_FLINK_PORT:-58081}",
+      description = "Flink web UI and REST port (env LOCAL_FLINK_PORT; default ${DEFAULT-VALUE}).")
+  int flinkPort;
+
+  @Option(
       names = "--work-dir",
       defaultValue = "${LOCAL_WORK_DIR:-local/target/demo}",
       description =
@@ -91,6 +97,14 @@ public final class LocalPipeline implements Callable<Integer> {
   int statusSeconds;
 
   @Option(
+      names = "--analytics",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description = "Start the Flink analytics job (default ${DEFAULT-VALUE}).")
+  boolean startAnalytics;
+
+  @Option(
       names = "--ingest",
       negatable = true,
       defaultValue = "true",
@@ -114,6 +128,7 @@ public final class LocalPipeline implements Callable<Integer> {
   private LocalKafkaCluster kafka;
   private Admin admin;
   private ConnectWorker connect;
+  private FlinkJob flink;
   private SupervisedChild ingest;
 
   public static void main(String[] args) {
@@ -145,7 +160,8 @@ public final class LocalPipeline implements Callable<Integer> {
         if (stopping) {
           break;
         }
-        out.println(status.line(connectorState()));
+        out.println(
+            status.line(connectorState()) + (flink == null ? "" : " | job " + flink.state()));
       }
     }
     return 0;
@@ -167,6 +183,9 @@ public final class LocalPipeline implements Callable<Integer> {
       Ports.requireFree(port, "--kafka-port");
     }
     Ports.requireFree(connectPort, "--connect-port");
+    if (startAnalytics) {
+      Ports.requireFree(flinkPort, "--flink-port");
+    }
     deleteRecursively(work);
     Files.createDirectories(work);
     out.println("local pipeline: data and logs in " + work);
@@ -176,6 +195,9 @@ public final class LocalPipeline implements Callable<Integer> {
       startPostgres(work);
       startKafka(cluster, chart);
       startConnect(runtime, chart, work);
+      if (startAnalytics) {
+        startAnalytics(work);
+      }
       if (startIngest) {
         startIngest(work);
       }
@@ -206,7 +228,7 @@ public final class LocalPipeline implements Callable<Integer> {
   private void startPostgres(Path work) throws Exception {
     Path log = work.resolve("postgres.log");
     out.printf(
-        "[1/4] postgres: starting PostgreSQL 17 on 127.0.0.1:%d (log %s)%n", postgresPort, log);
+        "[1/5] postgres: starting PostgreSQL 17 on 127.0.0.1:%d (log %s)%n", postgresPort, log);
     long start = System.nanoTime();
     LocalPostgres started = LocalPostgres.start(postgresPort, work.resolve("postgres-data"), log);
     synchronized (lifecycle) {
@@ -231,7 +253,7 @@ public final class LocalPipeline implements Callable<Integer> {
     }
     out.printf(
         Locale.ROOT,
-        "[1/4] postgres: ready in %.1fs at %s (wal_level=logical; schema shop, publication %s,"
+        "[1/5] postgres: ready in %.1fs at %s (wal_level=logical; schema shop, publication %s,"
             + " capture role %s)%n",
         (System.nanoTime() - start) / 1e9,
         postgres.jdbcUrl(),
@@ -241,7 +263,7 @@ public final class LocalPipeline implements Callable<Integer> {
 
   private void startKafka(LocalKafkaCluster cluster, ChartFiles chart) throws Exception {
     out.printf(
-        "[2/4] kafka: starting 3 KRaft nodes on 127.0.0.1:%d-%d (logs %s)%n",
+        "[2/5] kafka: starting 3 KRaft nodes on 127.0.0.1:%d-%d (logs %s)%n",
         cluster.brokerPort(1),
         cluster.brokerPort(LocalKafkaCluster.NODES),
         workDirectory.toAbsolutePath().normalize().resolve("kafka-N.log"));
@@ -258,7 +280,7 @@ public final class LocalPipeline implements Callable<Integer> {
     cluster.createTopics(admin, chart.topics());
     out.printf(
         Locale.ROOT,
-        "[2/4] kafka: ready in %.1fs at %s (%s; %d topics)%n",
+        "[2/5] kafka: ready in %.1fs at %s (%s; %d topics)%n",
         (System.nanoTime() - start) / 1e9,
         cluster.bootstrapServers(),
         quorum,
@@ -267,7 +289,7 @@ public final class LocalPipeline implements Callable<Integer> {
 
   private void startConnect(KafkaRuntime runtime, ChartFiles chart, Path work) throws Exception {
     out.printf(
-        "[3/4] connect: starting Kafka Connect with Debezium on 127.0.0.1:%d (log %s)%n",
+        "[3/5] connect: starting Kafka Connect with Debezium on 127.0.0.1:%d (log %s)%n",
         connectPort, work.resolve("connect.log"));
     long start = System.nanoTime();
     ConnectWorker worker =
@@ -285,11 +307,31 @@ public final class LocalPipeline implements Callable<Integer> {
     ConnectWorker.ConnectorState state = worker.awaitRunning(CONNECTOR, STAGE_TIMEOUT);
     out.printf(
         Locale.ROOT,
-        "[3/4] connect: ready in %.1fs at %s; connector %s %s%n",
+        "[3/5] connect: ready in %.1fs at %s; connector %s %s%n",
         (System.nanoTime() - start) / 1e9,
         worker.restUrl(),
         CONNECTOR,
         state.describe());
+  }
+
+  private void startAnalytics(Path work) throws Exception {
+    out.printf("[4/5] flink: starting the analytics job (log %s)%n", work.resolve("flink.log"));
+    long start = System.nanoTime();
+    FlinkJob job = new FlinkJob(home, flinkPort, work);
+    synchronized (lifecycle) {
+      flink = job;
+    }
+    job.start(kafka.bootstrapServers(), postgres.jdbcUrl(), out);
+    job.awaitRunning(STAGE_TIMEOUT);
+    out.printf(
+        Locale.ROOT,
+        "[4/5] flink: job RUNNING in %.1fs; web UI %s%n",
+        (System.nanoTime() - start) / 1e9,
+        job.webUrl());
+  }
+
+  FlinkJob flink() {
+    return flink;
   }
 
   private void startIngest(Path work) throws IOException {
@@ -316,7 +358,7 @@ public final class LocalPipeline implements Callable<Integer> {
     synchronized (lifecycle) {
       ingest = child;
     }
-    out.printf("[4/4] ingest: started (pid %d, log %s)%n", child.pid(), child.logFile());
+    out.printf("[5/5] ingest: started (pid %d, log %s)%n", child.pid(), child.logFile());
   }
 
   private String connectorState() {
@@ -343,6 +385,10 @@ public final class LocalPipeline implements Callable<Integer> {
     try {
       if (ingest != null) {
         out.println("local pipeline: ingest stopped (exit code " + ingest.stop(STOP_GRACE) + ")");
+      }
+      if (flink != null && flink.process() != null) {
+        out.println(
+            "local pipeline: flink stopped (exit code " + flink.process().stop(STOP_GRACE) + ")");
       }
       if (connect != null && connect.process() != null) {
         out.println(

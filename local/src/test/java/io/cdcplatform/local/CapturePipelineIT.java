@@ -50,7 +50,7 @@ class CapturePipelineIT {
 
   @BeforeAll
   static void start() throws Exception {
-    pipeline = TestPipelines.startWithoutIngest(work);
+    pipeline = TestPipelines.startWithoutIngest(work, "--no-analytics");
   }
 
   @AfterAll

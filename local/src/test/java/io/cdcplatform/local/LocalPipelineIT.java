@@ -31,10 +31,11 @@ class LocalPipelineIT {
 
     waitFor(lines, l -> l.startsWith("status: captured ") && !l.contains("captured -"), 180);
     assertThat(lines)
-        .anyMatch(l -> l.startsWith("[1/4] postgres: ready in "))
-        .anyMatch(l -> l.startsWith("[2/4] kafka: ready in ") && l.contains("3 voters"))
-        .anyMatch(l -> l.startsWith("[3/4] connect: ready in ") && l.contains("RUNNING (1/1"))
-        .anyMatch(l -> l.startsWith("[4/4] ingest: started (pid "));
+        .anyMatch(l -> l.startsWith("[1/5] postgres: ready in "))
+        .anyMatch(l -> l.startsWith("[2/5] kafka: ready in ") && l.contains("3 voters"))
+        .anyMatch(l -> l.startsWith("[3/5] connect: ready in ") && l.contains("RUNNING (1/1"))
+        .anyMatch(l -> l.startsWith("[4/5] flink: job RUNNING in "))
+        .anyMatch(l -> l.startsWith("[5/5] ingest: started (pid "));
     waitFor(lines, l -> l.startsWith("[ingest] ingest: ") && l.contains("committed"), 30);
     String status =
         lines.stream().filter(l -> l.startsWith("status: captured ")).toList().getLast();

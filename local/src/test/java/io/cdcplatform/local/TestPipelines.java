@@ -47,16 +47,22 @@ final class TestPipelines {
     arguments.addAll(List.of("--pg-port", String.valueOf(freePort())));
     arguments.addAll(List.of("--kafka-port", String.valueOf(freeKafkaBase())));
     arguments.addAll(List.of("--connect-port", String.valueOf(freePort())));
+    arguments.addAll(List.of("--flink-port", String.valueOf(freePort())));
     arguments.addAll(List.of("--work-dir", work.toString()));
     arguments.addAll(List.of("--home", System.getProperty("cdc.home")));
     return arguments;
   }
 
-  /** A running pipeline without the ingest job, for tests that write their own changes. */
-  static LocalPipeline startWithoutIngest(Path work) throws Exception {
+  /**
+   * A running pipeline without the ingest job, for tests that write their own changes.
+   *
+   * @param options further launcher options, e.g. {@code --no-analytics}
+   */
+  static LocalPipeline startWithoutIngest(Path work, String... options) throws Exception {
     LocalPipeline pipeline = new LocalPipeline();
     List<String> arguments = arguments(work);
     arguments.add("--no-ingest");
+    arguments.addAll(List.of(options));
     new CommandLine(pipeline).parseArgs(arguments.toArray(String[]::new));
     if (pipeline.start() == null) {
       throw new IllegalStateException("the local pipeline did not start; see " + work);

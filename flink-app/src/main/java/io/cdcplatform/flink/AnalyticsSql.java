@@ -1,0 +1,140 @@
+package io.cdcplatform.flink;
+
+import java.time.Duration;
+
+/**
+ * The job's tables and queries in Flink SQL. The change topics are read as changelogs with the
+ * debezium-json format, so updates and deletes retract what they replace and every aggregate below
+ * stays exact; the planner does the retracting.
+ */
+final class AnalyticsSql {
+
+  private AnalyticsSql() {}
+
+  static String ordersSource(JobSettings settings) {
+    return """
+        CREATE TABLE orders (
+          id BIGINT,
+          customer_id BIGINT,
+          product_id BIGINT,
+          quantity INT,
+          amount DECIMAL(12, 2),
+          status STRING,
+          created_at TIMESTAMP_LTZ(6),
+          updated_at TIMESTAMP_LTZ(6),
+          -- Watermarks take millisecond precision; created_at keeps its microseconds.
+          event_time AS CAST(created_at AS TIMESTAMP_LTZ(3)),
+          PRIMARY KEY (id) NOT ENFORCED,
+          WATERMARK FOR event_time AS event_time - INTERVAL '%d' SECOND
+        ) WITH (%s)
+        """
+        .formatted(settings.outOfOrderness().toSeconds(), kafka(settings, "orders"));
+  }
+
+  static String productsSource(JobSettings settings) {
+    return """
+        CREATE TABLE products (
+          id BIGINT,
+          name STRING,
+          category STRING,
+          price DECIMAL(12, 2),
+          PRIMARY KEY (id) NOT ENFORCED
+        ) WITH (%s)
+        """
+        .formatted(kafka(settings, "products"));
+  }
+
+  static String customersSource(JobSettings settings) {
+    return """
+        CREATE TABLE customers (
+          id BIGINT,
+          name STRING,
+          country STRING,
+          PRIMARY KEY (id) NOT ENFORCED
+        ) WITH (%s)
+        """
+        .formatted(kafka(settings, "customers"));
+  }
+
+  private static String kafka(JobSettings settings, String table) {
+    return """
+        'connector' = 'kafka',
+        'topic' = '%s.shop.%s',
+        'properties.bootstrap.servers' = '%s',
+        'properties.group.id' = 'cdc-analytics',
+        'properties.isolation.level' = 'read_committed',
+        'scan.startup.mode' = 'earliest-offset',
+        'format' = 'debezium-json',
+        'debezium-json.timestamp-format.standard' = 'ISO-8601',
+        'debezium-json.ignore-parse-errors' = 'false'
+        """
+        .formatted(settings.topicPrefix(), table, settings.kafkaBootstrapServers());
+  }
+
+  static String jdbcSink(JobSettings settings, String name, String columns, String table) {
+    return """
+        CREATE TABLE %s (%s) WITH (
+          'connector' = 'jdbc',
+          'url' = '%s',
+          'table-name' = '%s',
+          'username' = '%s',
+          'password' = '%s',
+          'sink.buffer-flush.interval' = '%dms',
+          'sink.buffer-flush.max-rows' = '1000',
+          'sink.max-retries' = '10'
+        )
+        """
+        .formatted(
+            name,
+            columns,
+            settings.jdbcUrl(),
+            table,
+            settings.jdbcUser(),
+            settings.jdbcPassword(),
+            JDBC_FLUSH.toMillis());
+  }
+
+  static final Duration JDBC_FLUSH = Duration.ofMillis(200);
+
+  static final String STATUS_TOTALS_COLUMNS =
+      "status STRING, order_count BIGINT, amount DECIMAL(38, 2), PRIMARY KEY (status) NOT ENFORCED";
+
+  static final String STATUS_TOTALS =
+      """
+      SELECT status, COUNT(*) AS order_count, SUM(amount) AS amount
+      FROM orders
+      GROUP BY status
+      """;
+
+  static final String CATEGORY_REVENUE_COLUMNS =
+      "category STRING, minute_start TIMESTAMP(3), order_count BIGINT,"
+          + " revenue DECIMAL(38, 2), PRIMARY KEY (category, minute_start) NOT ENFORCED";
+
+  // Minutes are UTC: the session time zone is UTC, so the cast to TIMESTAMP yields UTC wall time.
+  // A regular join: when a product moves to another category, or an order to another product,
+  // the join retracts the old pairing and the revenue moves with it.
+  static final String CATEGORY_REVENUE =
+      """
+      SELECT p.category,
+             FLOOR(CAST(o.created_at AS TIMESTAMP(3)) TO MINUTE) AS minute_start,
+             COUNT(*) AS order_count,
+             SUM(o.amount) AS revenue
+      FROM orders o
+      JOIN products p ON o.product_id = p.id
+      WHERE o.status <> 'CANCELLED'
+      GROUP BY p.category, FLOOR(CAST(o.created_at AS TIMESTAMP(3)) TO MINUTE)
+      """;
+
+  static final String CUSTOMER_VALUE_COLUMNS =
+      "customer_id BIGINT, paid_orders BIGINT, paid_amount DECIMAL(38, 2),"
+          + " PRIMARY KEY (customer_id) NOT ENFORCED";
+
+  static final String CUSTOMER_VALUE =
+      """
+      SELECT c.id AS customer_id, COUNT(*) AS paid_orders, SUM(o.amount) AS paid_amount
+      FROM orders o
+      JOIN customers c ON o.customer_id = c.id
+      WHERE o.status IN ('PAID', 'SHIPPED', 'DELIVERED')
+      GROUP BY c.id
+      """;
+}

@@ -1,0 +1,26 @@
+-- The analytics tables the job keeps by JDBC upsert. Each has an oracle: a query over the shop
+-- schema that returns the same rows once the pipeline is quiescent (docs/analytics.md).
+CREATE SCHEMA IF NOT EXISTS analytics;
+
+-- Per order status: how many orders, and their amount.
+CREATE TABLE IF NOT EXISTS analytics.status_totals (
+    status       text           PRIMARY KEY,
+    order_count  bigint         NOT NULL,
+    amount       numeric(38, 2) NOT NULL
+);
+
+-- Per product category and event-time minute of the order: orders not cancelled, and revenue.
+CREATE TABLE IF NOT EXISTS analytics.category_revenue_minute (
+    category      text           NOT NULL,
+    minute_start  timestamptz    NOT NULL,
+    order_count   bigint         NOT NULL,
+    revenue       numeric(38, 2) NOT NULL,
+    PRIMARY KEY (category, minute_start)
+);
+
+-- Per customer: orders paid (PAID, SHIPPED or DELIVERED), and their amount.
+CREATE TABLE IF NOT EXISTS analytics.customer_value (
+    customer_id  bigint         PRIMARY KEY,
+    paid_orders  bigint         NOT NULL,
+    paid_amount  numeric(38, 2) NOT NULL
+);

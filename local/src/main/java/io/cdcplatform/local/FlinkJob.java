@@ -1,0 +1,145 @@
+package io.cdcplatform.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The analytics job in its own supervised JVM, on the {@code flink-app} module's classpath (Kafka
+ * clients 3.x, never the brokers' 4.x), with Flink's web UI on a local port.
+ */
+final class FlinkJob {
+
+  // Flink serializes JDK collections reflectively; JDK 17+ must open them to it.
+  static final List<String> JVM_OPTIONS =
+      List.of(
+          "-Xms128m",
+          "-Xmx512m",
+          "-XX:+UseSerialGC",
+          "-XX:ReservedCodeCacheSize=96m",
+          "-Djava.awt.headless=true",
+          "-Duser.timezone=UTC",
+          "--add-opens=java.base/java.lang=ALL-UNNAMED",
+          "--add-opens=java.base/java.util=ALL-UNNAMED",
+          "--add-opens=java.base/java.time=ALL-UNNAMED",
+          "--add-opens=java.base/java.math=ALL-UNNAMED",
+          "--add-opens=java.base/java.net=ALL-UNNAMED",
+          "--add-opens=java.base/java.io=ALL-UNNAMED",
+          "--add-opens=java.base/java.nio=ALL-UNNAMED",
+          "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+          "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
+          "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
+          "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED");
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Path home;
+  private final int restPort;
+  private final Path work;
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private SupervisedChild process;
+
+  FlinkJob(Path home, int restPort, Path work) {
+    this.home = home;
+    this.restPort = restPort;
+    this.work = work;
+  }
+
+  String webUrl() {
+    return "http://127.0.0.1:" + restPort;
+  }
+
+  void start(String bootstrapServers, String jdbcUrl, PrintStream console) throws IOException {
+    Path target = home.resolve("flink-app/target");
+    Path classpathFile = target.resolve("runtime-classpath.txt");
+    if (!Files.isRegularFile(classpathFile)) {
+      throw new IllegalArgumentException(
+          "--home: expected the built flink-app module under " + target + "; run 'make build'");
+    }
+    String classpath =
+        target.resolve("classes") + File.pathSeparator + Files.readString(classpathFile).trim();
+    process =
+        SupervisedChild.start(
+            new ChildSpec(
+                "flink",
+                classpath,
+                "io.cdcplatform.flink.AnalyticsJob",
+                JVM_OPTIONS,
+                List.of(),
+                Map.of(
+                    "ANALYTICS_KAFKA_BOOTSTRAP_SERVERS",
+                    bootstrapServers,
+                    "ANALYTICS_JDBC_URL",
+                    jdbcUrl,
+                    "ANALYTICS_JDBC_USER",
+                    LocalCredentials.OWNER,
+                    "ANALYTICS_JDBC_PASSWORD",
+                    LocalCredentials.OWNER_PASSWORD,
+                    "ANALYTICS_CHECKPOINT_DIR",
+                    work.resolve("flink-checkpoints").toUri().toString(),
+                    "ANALYTICS_REST_PORT",
+                    String.valueOf(restPort)),
+                work.resolve("flink.log")),
+            console,
+            false);
+  }
+
+  SupervisedChild process() {
+    return process;
+  }
+
+  /** The state of the job, e.g. RUNNING, or why there is none. */
+  String state() {
+    try {
+      HttpResponse<String> response =
+          http.send(
+              HttpRequest.newBuilder(URI.create(webUrl() + "/jobs/overview"))
+                  .timeout(Duration.ofSeconds(5))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() != 200) {
+        return "HTTP " + response.statusCode();
+      }
+      JsonNode jobs = JSON.readTree(response.body()).path("jobs");
+      return jobs.isEmpty() ? "NO_JOB" : jobs.get(0).path("state").asText();
+    } catch (IOException e) {
+      return "UNREACHABLE";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "UNKNOWN";
+    }
+  }
+
+  /** Waits until the job is RUNNING. */
+  void awaitRunning(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    String state = state();
+    while (System.nanoTime() < deadline) {
+      state = state();
+      if ("RUNNING".equals(state)) {
+        return;
+      }
+      TimeUnit.MILLISECONDS.sleep(250);
+    }
+    throw new IllegalStateException(
+        "the analytics job was not RUNNING within "
+            + timeout.toSeconds()
+            + "s ("
+            + state
+            + "); see "
+            + work.resolve("flink.log"));
+  }
+}
