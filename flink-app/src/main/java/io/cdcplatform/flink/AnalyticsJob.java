@@ -1,10 +1,12 @@
 package io.cdcplatform.flink;
 
 import java.time.Duration;
+import java.util.Optional;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.StatementSet;
@@ -32,8 +34,18 @@ public final class AnalyticsJob {
       return;
     }
     AnalyticsSchema.ensure(settings);
+    Configuration configuration = configuration(settings);
+    Optional<String> restore = RetainedCheckpoints.latest(settings.checkpointDirectory());
+    if (restore.isPresent()) {
+      LOG.info("restoring from retained checkpoint {}", restore.get());
+      configuration.set(StateRecoveryOptions.SAVEPOINT_PATH, restore.get());
+    } else {
+      LOG.info(
+          "no retained checkpoint in {}: starting from the earliest offsets",
+          settings.checkpointDirectory());
+    }
     StreamExecutionEnvironment env =
-        StreamExecutionEnvironment.getExecutionEnvironment(configuration(settings));
+        StreamExecutionEnvironment.getExecutionEnvironment(configuration);
     env.setRuntimeMode(RuntimeExecutionMode.STREAMING);
     env.setParallelism(settings.parallelism());
     StreamTableEnvironment tables = StreamTableEnvironment.create(env);

@@ -19,12 +19,16 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -32,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * amount, product and category moves), deletes, late events and multi-row transactions, each
  * analytics table equals its oracle query from docs/analytics.md, row for row.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AnalyticsPipelineIT {
 
   @TempDir static Path work;
@@ -50,6 +55,7 @@ class AnalyticsPipelineIT {
   }
 
   @Test
+  @Order(1)
   void everyAnalyticsTableEqualsItsOracleOnceQuiescent() throws Exception {
     Map<String, String> oracles = oracles();
     assertThat(oracles)
@@ -61,6 +67,39 @@ class AnalyticsPipelineIT {
     IngestReport report = runWorkload(6_000, 600);
     assertThat(report.lateOrders()).isPositive();
 
+    assertConvergesToOracles(oracles, report, "after a clean run");
+    assertThat(rowCount("analytics.category_revenue_minute")).isGreaterThan(1);
+    assertThat(rowCount("analytics.customer_value")).isGreaterThan(10);
+  }
+
+  @Test
+  @Order(2)
+  void killingTheJobMidStreamResumesFromItsCheckpointAndStaysExact() throws Exception {
+    SupervisedChild job = pipeline.flink().process();
+    long pidBefore = job.pid();
+    CompletableFuture<IngestReport> run =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return runWorkload(6_000, 600);
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    TimeUnit.SECONDS.sleep(4);
+    ProcessHandle.of(pidBefore).ifPresent(ProcessHandle::destroyForcibly); // kill -9
+    IngestReport report = run.get(120, TimeUnit.SECONDS);
+
+    pipeline.flink().awaitRunning(Duration.ofSeconds(120));
+    assertThat(job.restarts()).isEqualTo(1);
+    assertThat(job.pid()).isNotEqualTo(pidBefore);
+    assertThat(Files.readString(work.resolve("flink.log")))
+        .contains("restoring from retained checkpoint");
+    assertConvergesToOracles(oracles(), report, "after kill -9 of the job");
+  }
+
+  private static void assertConvergesToOracles(
+      Map<String, String> oracles, IngestReport report, String when) throws Exception {
     long start = System.nanoTime();
     Map<String, Long> differing = differingRows(oracles);
     long deadline = start + TimeUnit.SECONDS.toNanos(180);
@@ -69,11 +108,9 @@ class AnalyticsPipelineIT {
       differing = differingRows(oracles);
     }
     System.out.printf(
-        "analytics: %d changes, tables equal to their oracles %.1fs after the last commit: %s%n",
-        report.changes(), (System.nanoTime() - start) / 1e9, differing);
+        "analytics %s: %d changes, tables equal to their oracles %.1fs after the last commit: %s%n",
+        when, report.changes(), (System.nanoTime() - start) / 1e9, differing);
     assertThat(differing).allSatisfy((table, rows) -> assertThat(rows).as(table).isZero());
-    assertThat(rowCount("analytics.category_revenue_minute")).isGreaterThan(1);
-    assertThat(rowCount("analytics.customer_value")).isGreaterThan(10);
   }
 
   /** Rows in the table and not in the oracle, plus rows in the oracle and not in the table. */
