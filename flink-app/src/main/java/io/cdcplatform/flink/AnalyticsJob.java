@@ -1,6 +1,7 @@
 package io.cdcplatform.flink;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -9,7 +10,8 @@ import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.table.api.StatementSet;
+import org.apache.flink.table.api.Table;
+import org.apache.flink.table.api.bridge.java.StreamStatementSet;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +23,24 @@ import org.slf4j.LoggerFactory;
 public final class AnalyticsJob {
 
   private static final Logger LOG = LoggerFactory.getLogger(AnalyticsJob.class);
+
+  /** One analytics result: a PostgreSQL table and a compacted topic of the same name. */
+  private record Output(String name, String columns, String query, int keys) {}
+
+  private static final List<Output> OUTPUTS =
+      List.of(
+          new Output(
+              "status_totals", AnalyticsSql.STATUS_TOTALS_COLUMNS, AnalyticsSql.STATUS_TOTALS, 1),
+          new Output(
+              "category_revenue_minute",
+              AnalyticsSql.CATEGORY_REVENUE_COLUMNS,
+              AnalyticsSql.CATEGORY_REVENUE,
+              2),
+          new Output(
+              "customer_value",
+              AnalyticsSql.CUSTOMER_VALUE_COLUMNS,
+              AnalyticsSql.CUSTOMER_VALUE,
+              1));
 
   private AnalyticsJob() {}
 
@@ -58,31 +78,29 @@ public final class AnalyticsJob {
     tables.executeSql(AnalyticsSql.ordersSource(settings));
     tables.executeSql(AnalyticsSql.productsSource(settings));
     tables.executeSql(AnalyticsSql.customersSource(settings));
-    tables.executeSql(
-        AnalyticsSql.jdbcSink(
-            settings,
-            "status_totals",
-            AnalyticsSql.STATUS_TOTALS_COLUMNS,
-            "analytics.status_totals"));
-    tables.executeSql(
-        AnalyticsSql.jdbcSink(
-            settings,
-            "category_revenue_minute",
-            AnalyticsSql.CATEGORY_REVENUE_COLUMNS,
-            "analytics.category_revenue_minute"));
-    tables.executeSql(
-        AnalyticsSql.jdbcSink(
-            settings,
-            "customer_value",
-            AnalyticsSql.CUSTOMER_VALUE_COLUMNS,
-            "analytics.customer_value"));
-
-    StatementSet statements = tables.createStatementSet();
-    statements.addInsertSql("INSERT INTO status_totals " + AnalyticsSql.STATUS_TOTALS);
-    statements.addInsertSql("INSERT INTO category_revenue_minute " + AnalyticsSql.CATEGORY_REVENUE);
-    statements.addInsertSql("INSERT INTO customer_value " + AnalyticsSql.CUSTOMER_VALUE);
+    StreamStatementSet statements = tables.createStatementSet();
+    for (Output output : OUTPUTS) {
+      tables.executeSql(
+          AnalyticsSql.kafkaSink(
+              settings, output.name() + "_topic", output.columns(), "analytics." + output.name()));
+      statements.addInsertSql("INSERT INTO " + output.name() + "_topic " + output.query());
+      Table result = tables.sqlQuery(output.query());
+      tables
+          .toChangelogStream(result)
+          .addSink(
+              new CheckpointedUpsertSink(
+                  new CheckpointedUpsertSink.Target(
+                      settings.jdbcUrl(),
+                      settings.jdbcUser(),
+                      settings.jdbcPassword(),
+                      "analytics." + output.name(),
+                      result.getResolvedSchema().getColumnNames(),
+                      output.keys())))
+          .name("postgres: analytics." + output.name());
+    }
+    statements.attachAsDataStream();
     LOG.info("analytics job starting: {}", settings.kafkaBootstrapServers());
-    statements.execute().await();
+    env.execute("cdc-analytics");
   }
 
   static Configuration configuration(JobSettings settings) {

@@ -1,7 +1,5 @@
 package io.cdcplatform.flink;
 
-import java.time.Duration;
-
 /**
  * The job's tables and queries in Flink SQL. The change topics are read as changelogs with the
  * debezium-json format, so updates and deletes retract what they replace and every aggregate below
@@ -71,30 +69,28 @@ final class AnalyticsSql {
         .formatted(settings.topicPrefix(), table, settings.kafkaBootstrapServers());
   }
 
-  static String jdbcSink(JobSettings settings, String name, String columns, String table) {
+  /**
+   * A compacted Kafka topic holding one record per group, written in Kafka transactions that commit
+   * with each checkpoint: read_committed readers see each result exactly once.
+   */
+  static String kafkaSink(JobSettings settings, String name, String columns, String topic) {
     return """
         CREATE TABLE %s (%s) WITH (
-          'connector' = 'jdbc',
-          'url' = '%s',
-          'table-name' = '%s',
-          'username' = '%s',
-          'password' = '%s',
-          'sink.buffer-flush.interval' = '%dms',
-          'sink.buffer-flush.max-rows' = '1000',
-          'sink.max-retries' = '10'
+          'connector' = 'upsert-kafka',
+          'topic' = '%s',
+          'properties.bootstrap.servers' = '%s',
+          'properties.transaction.timeout.ms' = '600000',
+          'sink.delivery-guarantee' = 'exactly-once',
+          'sink.transactional-id-prefix' = 'cdc-analytics-%s',
+          'key.format' = 'json',
+          'key.json.timestamp-format.standard' = 'ISO-8601',
+          'value.format' = 'json',
+          'value.json.timestamp-format.standard' = 'ISO-8601',
+          'value.json.encode.decimal-as-plain-number' = 'true'
         )
         """
-        .formatted(
-            name,
-            columns,
-            settings.jdbcUrl(),
-            table,
-            settings.jdbcUser(),
-            settings.jdbcPassword(),
-            JDBC_FLUSH.toMillis());
+        .formatted(name, columns, topic, settings.kafkaBootstrapServers(), name.replace('_', '-'));
   }
-
-  static final Duration JDBC_FLUSH = Duration.ofMillis(200);
 
   static final String STATUS_TOTALS_COLUMNS =
       "status STRING, order_count BIGINT, amount DECIMAL(38, 2), PRIMARY KEY (status) NOT ENFORCED";

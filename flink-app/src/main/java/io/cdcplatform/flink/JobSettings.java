@@ -60,7 +60,7 @@ public record JobSettings(
         lookup.required("jdbc-user"),
         lookup.get("jdbc-password", ""),
         lookup.required("checkpoint-dir"),
-        lookup.duration("checkpoint-interval", "2s"),
+        lookup.duration("checkpoint-interval", "1s"),
         lookup.duration("out-of-orderness", "5s"),
         lookup.positive("parallelism", "1"),
         lookup.positive("rest-port", "8081"));

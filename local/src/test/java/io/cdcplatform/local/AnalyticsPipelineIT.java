@@ -2,6 +2,8 @@ package io.cdcplatform.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cdcplatform.ingest.IngestReport;
 import io.cdcplatform.ingest.ShopModel;
 import io.cdcplatform.ingest.WorkloadGenerator;
@@ -9,6 +11,7 @@ import io.cdcplatform.ingest.WorkloadRunner;
 import io.cdcplatform.ingest.WorkloadShape;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -17,12 +20,24 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -38,6 +53,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AnalyticsPipelineIT {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir static Path work;
   static LocalPipeline pipeline;
@@ -110,7 +127,108 @@ class AnalyticsPipelineIT {
     System.out.printf(
         "analytics %s: %d changes, tables equal to their oracles %.1fs after the last commit: %s%n",
         when, report.changes(), (System.nanoTime() - start) / 1e9, differing);
+    for (Map.Entry<String, Long> entry : differing.entrySet()) {
+      if (entry.getValue() > 0) {
+        System.out.println(entry.getKey() + " differs: " + differences(entry.getKey(), oracles));
+      }
+    }
     assertThat(differing).allSatisfy((table, rows) -> assertThat(rows).as(table).isZero());
+    for (String table : oracles.keySet()) {
+      assertTopicEqualsTable(table);
+    }
+  }
+
+  /**
+   * The topic of the same name, read as a read_committed consumer of a compacted topic sees it
+   * (latest value per key, tombstones removing keys), holds exactly the table's rows.
+   */
+  private static void assertTopicEqualsTable(String table) throws Exception {
+    List<String> fromTable = List.of();
+    List<String> fromTopic = List.of();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      fromTable = tableRows(table);
+      fromTopic = compactedView(table);
+      if (fromTable.equals(fromTopic)) {
+        break;
+      }
+      TimeUnit.SECONDS.sleep(1);
+    }
+    assertThat(fromTopic).as("topic " + table).hasSizeGreaterThan(0).isEqualTo(fromTable);
+  }
+
+  private static List<String> tableRows(String table) throws Exception {
+    List<String> rows = new ArrayList<>();
+    try (Connection db = pipeline.postgres().superuserConnection();
+        Statement sql = db.createStatement();
+        ResultSet rs = sql.executeQuery("SELECT * FROM " + table)) {
+      int columns = rs.getMetaData().getColumnCount();
+      while (rs.next()) {
+        List<String> row = new ArrayList<>();
+        for (int i = 1; i <= columns; i++) {
+          Object value = rs.getObject(i);
+          row.add(
+              switch (value) {
+                case BigDecimal decimal -> decimal.stripTrailingZeros().toPlainString();
+                case java.sql.Timestamp timestamp ->
+                    timestamp.toInstant().atOffset(ZoneOffset.UTC).toLocalDateTime().toString();
+                default -> String.valueOf(value);
+              });
+        }
+        rows.add(String.join("|", row));
+      }
+    }
+    Collections.sort(rows);
+    return rows;
+  }
+
+  private static List<String> compactedView(String topic) throws Exception {
+    Properties properties = new Properties();
+    properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, pipeline.kafka().bootstrapServers());
+    properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+    properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+    Map<String, JsonNode> latest = new HashMap<>();
+    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(properties)) {
+      List<TopicPartition> partitions =
+          consumer.partitionsFor(topic).stream()
+              .map(p -> new TopicPartition(topic, p.partition()))
+              .toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))
+          && System.nanoTime() < deadline) {
+        for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
+          if (record.value() == null) {
+            latest.remove(record.key());
+          } else {
+            latest.put(record.key(), JSON.readTree(record.value()));
+          }
+        }
+      }
+    }
+    List<String> rows = new ArrayList<>();
+    for (JsonNode value : latest.values()) {
+      List<String> row = new ArrayList<>();
+      value
+          .properties()
+          .forEach(
+              field -> {
+                JsonNode node = field.getValue();
+                if (node.isNumber()) {
+                  row.add(node.decimalValue().stripTrailingZeros().toPlainString());
+                } else if (node.asText().matches("\\d{4}-\\d\\d-\\d\\dT.*")) {
+                  row.add(LocalDateTime.parse(node.asText()).toString());
+                } else {
+                  row.add(node.asText());
+                }
+              });
+      rows.add(String.join("|", row));
+    }
+    Collections.sort(rows);
+    return rows;
   }
 
   /** Rows in the table and not in the oracle, plus rows in the oracle and not in the table. */
@@ -137,6 +255,30 @@ class AnalyticsPipelineIT {
       }
     }
     return differing;
+  }
+
+  private static List<String> differences(String table, Map<String, String> oracles)
+      throws Exception {
+    String oracle = oracles.get(table);
+    List<String> rows = new ArrayList<>();
+    try (Connection db = pipeline.postgres().superuserConnection();
+        Statement sql = db.createStatement();
+        ResultSet rs =
+            sql.executeQuery(
+                "(SELECT 'table' AS side, t::text FROM (SELECT * FROM "
+                    + table
+                    + " EXCEPT ALL ("
+                    + oracle
+                    + ")) t) UNION ALL (SELECT 'oracle', o::text FROM (("
+                    + oracle
+                    + ") EXCEPT ALL SELECT * FROM "
+                    + table
+                    + ") o) LIMIT 10")) {
+      while (rs.next()) {
+        rows.add(rs.getString(1) + " " + rs.getString(2));
+      }
+    }
+    return rows;
   }
 
   private static long rowCount(String table) throws Exception {

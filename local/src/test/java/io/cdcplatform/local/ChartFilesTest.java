@@ -65,7 +65,7 @@ class ChartFilesTest {
   }
 
   @Test
-  void everyTopicTheConnectorWritesIsDeclaredWithThreeReplicasAndTwoInSync() {
+  void everyTopicThePlatformWritesIsDeclaredWithThreeReplicasAndTwoInSync() {
     assertThat(chart.topics())
         .extracting(ChartFiles.Topic::name)
         .containsExactlyInAnyOrder(
@@ -73,7 +73,10 @@ class ChartFilesTest {
             "cdc.shop.products",
             "cdc.shop.orders",
             "cdc.shop.heartbeat",
-            "__debezium-heartbeat.cdc");
+            "__debezium-heartbeat.cdc",
+            "analytics.status_totals",
+            "analytics.category_revenue_minute",
+            "analytics.customer_value");
     assertThat(chart.topics())
         .allSatisfy(
             topic -> {
