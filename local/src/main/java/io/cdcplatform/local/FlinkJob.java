@@ -103,23 +103,48 @@ final class FlinkJob {
 
   /** The state of the job, e.g. RUNNING, or why there is none. */
   String state() {
+    return job().path("state").asText("UNREACHABLE");
+  }
+
+  /** The job's state and the age of its last completed checkpoint, for the status line. */
+  String describe() {
+    JsonNode job = job();
+    String state = job.path("state").asText("UNREACHABLE");
+    JsonNode latest = get("/jobs/" + job.path("jid").asText() + "/checkpoints");
+    long acknowledged =
+        latest.path("latest").path("completed").path("latest_ack_timestamp").asLong(0);
+    if (acknowledged == 0) {
+      return state + ", no checkpoint yet";
+    }
+    return String.format(
+        java.util.Locale.ROOT,
+        "%s, last checkpoint %.1fs ago",
+        state,
+        (System.currentTimeMillis() - acknowledged) / 1000.0);
+  }
+
+  private JsonNode job() {
+    JsonNode jobs = get("/jobs/overview").path("jobs");
+    return jobs.isEmpty() ? JSON.createObjectNode() : jobs.get(0);
+  }
+
+  // The JSON body of a GET, or an empty object when the REST API does not answer.
+  private JsonNode get(String path) {
     try {
       HttpResponse<String> response =
           http.send(
-              HttpRequest.newBuilder(URI.create(webUrl() + "/jobs/overview"))
+              HttpRequest.newBuilder(URI.create(webUrl() + path))
                   .timeout(Duration.ofSeconds(5))
                   .build(),
               HttpResponse.BodyHandlers.ofString());
-      if (response.statusCode() != 200) {
-        return "HTTP " + response.statusCode();
-      }
-      JsonNode jobs = JSON.readTree(response.body()).path("jobs");
-      return jobs.isEmpty() ? "NO_JOB" : jobs.get(0).path("state").asText();
+      return response.statusCode() == 200
+          ? JSON.readTree(response.body())
+          : JSON.createObjectNode();
     } catch (IOException e) {
-      return "UNREACHABLE";
+      return JSON.createObjectNode();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return "UNKNOWN";
+      return JSON.createObjectNode();
     }
   }
 

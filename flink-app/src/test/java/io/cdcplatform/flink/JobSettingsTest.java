@@ -1,0 +1,57 @@
+package io.cdcplatform.flink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class JobSettingsTest {
+
+  private static final Map<String, String> ENVIRONMENT =
+      Map.of(
+          "ANALYTICS_KAFKA_BOOTSTRAP_SERVERS", "k:9092",
+          "ANALYTICS_JDBC_URL", "jdbc:postgresql://db/app",
+          "ANALYTICS_JDBC_USER", "app",
+          "ANALYTICS_CHECKPOINT_DIR", "file:///tmp/cp");
+
+  @Test
+  void optionsOverrideEnvironmentWhichOverridesDefaults() {
+    JobSettings settings =
+        JobSettings.parse(new String[] {"--checkpoint-interval", "500ms"}, ENVIRONMENT);
+
+    assertThat(settings.kafkaBootstrapServers()).isEqualTo("k:9092");
+    assertThat(settings.checkpointInterval()).isEqualTo(Duration.ofMillis(500));
+    assertThat(settings.outOfOrderness()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(settings.topicPrefix()).isEqualTo("cdc");
+    assertThat(settings.parallelism()).isEqualTo(1);
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "--checkpoint-interval | 0s | --checkpoint-interval: expected a positive duration such as"
+            + " 500ms, 5s or 1m, got '0s'",
+        "--out-of-orderness | soon | --out-of-orderness: expected a positive duration",
+        "--parallelism | 0 | --parallelism: expected a whole number of at least 1, got '0'",
+        "--frobnicate | 1 | unknown option '--frobnicate'; expected one of"
+      })
+  void badValuesAreOneLineNamingTheSetting(String option, String value, String message) {
+    assertThatThrownBy(() -> JobSettings.parse(new String[] {option, value}, ENVIRONMENT))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith(message)
+        .hasMessageNotContaining("\n");
+  }
+
+  @Test
+  void aMissingRequiredSettingNamesBothWaysToGiveIt() {
+    assertThatThrownBy(() -> JobSettings.parse(new String[0], Map.of()))
+        .hasMessage(
+            "--kafka-bootstrap-servers (or ANALYTICS_KAFKA_BOOTSTRAP_SERVERS): expected a value,"
+                + " got none");
+  }
+}
