@@ -55,7 +55,7 @@ demo: jdk ## run the pipeline on this machine until Ctrl-C
 	$(call run-module,local,io.cdcplatform.local.LocalPipeline --home . $(DEMO_ARGS))
 
 .PHONY: bench
-bench: bench-ingest bench-capture ## run every benchmark and print its figures
+bench: bench-ingest bench-capture bench-analytics ## run every benchmark and print its figures
 
 .PHONY: bench-ingest
 # Seconds each benchmark case runs.
@@ -73,3 +73,8 @@ clean: ## remove build output
 bench-capture: jdk ## measure start-up, memory and commit-to-Kafka throughput of the local pipeline
 	$(MVN) $(MVN_QUIET) -DskipTests -Dspotless.check.skip=true -pl local -am package
 	$(call run-module,local,io.cdcplatform.local.CaptureBenchmark $(BENCH_SECONDS))
+
+.PHONY: bench-analytics
+bench-analytics: jdk ## measure commit-to-analytics-row latency at 500 and 1000 changes/s, and memory
+	$(MVN) $(MVN_QUIET) -DskipTests -Dspotless.check.skip=true -pl local -am package
+	$(call run-module,local,io.cdcplatform.local.AnalyticsBenchmark $(BENCH_SECONDS))

@@ -6,7 +6,6 @@ import io.cdcplatform.ingest.ShopModel;
 import io.cdcplatform.ingest.WorkloadGenerator;
 import io.cdcplatform.ingest.WorkloadRunner;
 import io.cdcplatform.ingest.WorkloadShape;
-import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -19,7 +18,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine;
 
@@ -41,7 +39,7 @@ public final class CaptureBenchmark {
     Path work = Files.createTempDirectory("capture-bench");
     LocalPipeline pipeline = new LocalPipeline();
     new CommandLine(pipeline)
-        .parseArgs("--work-dir", work.toString(), "--no-ingest", "--home", ".");
+        .parseArgs("--work-dir", work.toString(), "--no-ingest", "--no-analytics", "--home", ".");
     PrintStream out = System.out;
     System.setOut(new PrintStream(OutputStream.nullOutputStream()));
     long start = System.nanoTime();
@@ -73,7 +71,10 @@ public final class CaptureBenchmark {
           Locale.ROOT,
           "capture: local pipeline up in %.1fs (PostgreSQL, 3 brokers, Connect, connector RUNNING)%n",
           startup);
-      out.printf(Locale.ROOT, "capture: memory (PSS) %s%n", memory(pipeline));
+      out.printf(
+          Locale.ROOT,
+          "capture: memory (PSS) %s%n",
+          StackMemory.describe(StackMemory.of(pipeline)));
       out.printf(
           Locale.ROOT,
           "capture: %d changes committed in %ds (%.0f/s, transactions of 10); all in Kafka %.1fs"
@@ -120,47 +121,5 @@ public final class CaptureBenchmark {
 
   private static long total(Map<String, Long> offsets) {
     return offsets.values().stream().mapToLong(Long::longValue).sum();
-  }
-
-  // Proportional set size counts shared pages (PostgreSQL's shared buffers) once, not per process.
-  private static String memory(LocalPipeline pipeline) throws IOException {
-    long postgres = 0;
-    long brokers = 0;
-    long connect = pss(pipeline.connect().process().pid());
-    for (SupervisedChild broker : pipeline.kafka().brokers()) {
-      brokers += pss(broker.pid());
-    }
-    String dataDir = pipeline.postgres().dataDirectory().toString();
-    for (ProcessHandle process : ProcessHandle.allProcesses().toList()) {
-      boolean server = process.info().commandLine().orElse("").contains(dataDir);
-      boolean backend =
-          process
-              .parent()
-              .map(p -> p.info().commandLine().orElse("").contains(dataDir))
-              .orElse(false);
-      if ((server || backend) && process.info().command().orElse("").contains("postgres")) {
-        postgres += pss(process.pid());
-      }
-    }
-    return String.format(
-        Locale.ROOT,
-        "%d MB in all: PostgreSQL %d MB, 3 brokers %d MB, Connect %d MB",
-        (postgres + brokers + connect) / 1024,
-        postgres / 1024,
-        brokers / 1024,
-        connect / 1024);
-  }
-
-  private static long pss(long pid) throws IOException {
-    Path rollup = Path.of("/proc", String.valueOf(pid), "smaps_rollup");
-    if (!Files.exists(rollup)) {
-      return 0;
-    }
-    try (Stream<String> lines = Files.lines(rollup)) {
-      return lines
-          .filter(l -> l.startsWith("Pss:"))
-          .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", "")))
-          .sum();
-    }
   }
 }
