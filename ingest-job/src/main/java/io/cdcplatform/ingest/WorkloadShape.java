@@ -55,6 +55,34 @@ public record WorkloadShape(
     }
   }
 
+  /** This shape with transactions of {@code min} to {@code max} operations. */
+  public WorkloadShape withTransactionSize(int min, int max) {
+    return new WorkloadShape(
+        mix,
+        min,
+        max,
+        maxSkew,
+        lateFraction,
+        minLateDelay,
+        maxLateDelay,
+        minProducts,
+        minCustomers);
+  }
+
+  /** This shape with another share of very late orders. */
+  public WorkloadShape withLateFraction(double fraction) {
+    return new WorkloadShape(
+        mix,
+        minTransactionSize,
+        maxTransactionSize,
+        maxSkew,
+        fraction,
+        minLateDelay,
+        maxLateDelay,
+        minProducts,
+        minCustomers);
+  }
+
   /** The shape used when nothing is configured. */
   public static WorkloadShape defaults() {
     return new WorkloadShape(

@@ -50,17 +50,7 @@ class IngestRunIT {
 
   private static IngestReport run(Connection connection, ShopModel model, long seed, long total)
       throws Exception {
-    WorkloadShape shape =
-        new WorkloadShape(
-            Mix.defaults(),
-            1,
-            8,
-            Duration.ofSeconds(5),
-            0.05,
-            Duration.ofMinutes(2),
-            Duration.ofMinutes(10),
-            20,
-            100);
+    WorkloadShape shape = WorkloadShape.defaults().withTransactionSize(1, 8).withLateFraction(0.05);
     ByteArrayOutputStream progress = new ByteArrayOutputStream();
     WorkloadRunner runner =
         new WorkloadRunner(

@@ -1,7 +1,6 @@
 package io.cdcplatform.local;
 
 import io.cdcplatform.ingest.IngestReport;
-import io.cdcplatform.ingest.Mix;
 import io.cdcplatform.ingest.ShopModel;
 import io.cdcplatform.ingest.WorkloadGenerator;
 import io.cdcplatform.ingest.WorkloadRunner;
@@ -97,18 +96,7 @@ public final class CaptureBenchmark {
             pipeline.postgres().jdbcUrl(),
             LocalCredentials.OWNER,
             LocalCredentials.OWNER_PASSWORD)) {
-      WorkloadShape d = WorkloadShape.defaults();
-      WorkloadShape shape =
-          new WorkloadShape(
-              Mix.defaults(),
-              10,
-              10,
-              d.maxSkew(),
-              d.lateFraction(),
-              d.minLateDelay(),
-              d.maxLateDelay(),
-              d.minProducts(),
-              d.minCustomers());
+      WorkloadShape shape = WorkloadShape.defaults().withTransactionSize(10, 10);
       return new WorkloadRunner(
               db,
               new WorkloadGenerator(shape, 1, ShopModel.load(db), Clock.systemUTC()),

@@ -3,7 +3,6 @@ package io.cdcplatform.local;
 import io.cdcplatform.devservices.LocalPostgres;
 import io.cdcplatform.ingest.IngestReport;
 import io.cdcplatform.ingest.JdbcTarget;
-import io.cdcplatform.ingest.Mix;
 import io.cdcplatform.ingest.ShopModel;
 import io.cdcplatform.ingest.ShopSchema;
 import io.cdcplatform.ingest.WorkloadGenerator;
@@ -55,18 +54,7 @@ public final class IngestBenchmark {
         DriverManager.getConnection(
             postgres.jdbcUrl(), LocalCredentials.OWNER, LocalCredentials.OWNER_PASSWORD)) {
       ShopModel model = ShopModel.load(connection);
-      WorkloadShape defaults = WorkloadShape.defaults();
-      WorkloadShape shape =
-          new WorkloadShape(
-              Mix.defaults(),
-              txSize,
-              txSize,
-              defaults.maxSkew(),
-              defaults.lateFraction(),
-              defaults.minLateDelay(),
-              defaults.maxLateDelay(),
-              defaults.minProducts(),
-              defaults.minCustomers());
+      WorkloadShape shape = WorkloadShape.defaults().withTransactionSize(txSize, txSize);
       WorkloadRunner runner =
           new WorkloadRunner(
               connection,

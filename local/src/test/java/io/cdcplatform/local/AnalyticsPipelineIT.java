@@ -310,18 +310,8 @@ class AnalyticsPipelineIT {
             pipeline.postgres().jdbcUrl(),
             LocalCredentials.OWNER,
             LocalCredentials.OWNER_PASSWORD)) {
-      WorkloadShape defaults = WorkloadShape.defaults();
       WorkloadShape shape =
-          new WorkloadShape(
-              defaults.mix(),
-              1,
-              8,
-              defaults.maxSkew(),
-              0.05,
-              defaults.minLateDelay(),
-              defaults.maxLateDelay(),
-              defaults.minProducts(),
-              defaults.minCustomers());
+          WorkloadShape.defaults().withTransactionSize(1, 8).withLateFraction(0.05);
       return new WorkloadRunner(
               db,
               new WorkloadGenerator(shape, 4242, ShopModel.load(db), Clock.systemUTC()),
