@@ -51,7 +51,12 @@ public final class ChartFiles {
     return flatMap("kafka-connect.yaml");
   }
 
-  /** Every topic the capture layer writes. */
+  /** The analytics job's arguments, by option name without dashes. */
+  public Map<String, String> flinkJob() {
+    return flatMap("flink-job.yaml");
+  }
+
+  /** Every topic the platform writes. */
   public List<Topic> topics() {
     List<Map<String, Object>> entries = read("kafka-topics.yaml", new TypeReference<>() {});
     return entries.stream()

@@ -62,7 +62,15 @@ final class FlinkJob {
     return "http://127.0.0.1:" + restPort;
   }
 
-  void start(String bootstrapServers, String jdbcUrl, PrintStream console) throws IOException {
+  /**
+   * Starts the job with the chart's job settings, adding only this machine's endpoints and secrets.
+   */
+  void start(
+      Map<String, String> chartSettings,
+      String bootstrapServers,
+      String jdbcUrl,
+      PrintStream console)
+      throws IOException {
     Path target = home.resolve("flink-app/target");
     Path classpathFile = target.resolve("runtime-classpath.txt");
     if (!Files.isRegularFile(classpathFile)) {
@@ -95,6 +103,16 @@ final class FlinkJob {
                 work.resolve("flink.log")),
             console,
             false);
+  }
+
+  static List<String> arguments(Map<String, String> chartSettings) {
+    List<String> arguments = new java.util.ArrayList<>();
+    chartSettings.forEach(
+        (name, value) -> {
+          arguments.add("--" + name);
+          arguments.add(value);
+        });
+    return arguments;
   }
 
   SupervisedChild process() {

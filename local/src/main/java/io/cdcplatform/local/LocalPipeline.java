@@ -154,14 +154,21 @@ public final class LocalPipeline implements Callable<Integer> {
     if (chart == null) {
       return 1;
     }
-    StatusLine status = new StatusLine(admin, chart.topics().stream().map(t -> t.name()).toList());
+    // The capture layer's topics: the analytics job's outputs are not captured changes.
+    StatusLine status =
+        new StatusLine(
+            admin,
+            chart.topics().stream()
+                .map(ChartFiles.Topic::name)
+                .filter(name -> !name.startsWith("analytics."))
+                .toList());
     while (!stopped.await(statusSeconds, TimeUnit.SECONDS)) {
       synchronized (lifecycle) {
         if (stopping) {
           break;
         }
         out.println(
-            status.line(connectorState()) + (flink == null ? "" : " | job " + flink.state()));
+            status.line(connectorState()) + (flink == null ? "" : " | job " + flink.describe()));
       }
     }
     return 0;
@@ -196,7 +203,7 @@ public final class LocalPipeline implements Callable<Integer> {
       startKafka(cluster, chart);
       startConnect(runtime, chart, work);
       if (startAnalytics) {
-        startAnalytics(work);
+        startAnalytics(chart, work);
       }
       if (startIngest) {
         startIngest(work);
@@ -314,14 +321,14 @@ public final class LocalPipeline implements Callable<Integer> {
         state.describe());
   }
 
-  private void startAnalytics(Path work) throws Exception {
+  private void startAnalytics(ChartFiles chart, Path work) throws Exception {
     out.printf("[4/5] flink: starting the analytics job (log %s)%n", work.resolve("flink.log"));
     long start = System.nanoTime();
     FlinkJob job = new FlinkJob(home, flinkPort, work);
     synchronized (lifecycle) {
       flink = job;
     }
-    job.start(kafka.bootstrapServers(), postgres.jdbcUrl(), out);
+    job.start(chart.flinkJob(), kafka.bootstrapServers(), postgres.jdbcUrl(), out);
     job.awaitRunning(STAGE_TIMEOUT);
     out.printf(
         Locale.ROOT,

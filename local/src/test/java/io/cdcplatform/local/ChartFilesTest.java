@@ -104,6 +104,18 @@ class ChartFilesTest {
   }
 
   @Test
+  void theJobIsStartedWithTheChartsSettingsAsTheyAre() {
+    assertThat(chart.flinkJob())
+        .containsEntry("checkpoint-interval", "1s")
+        .containsEntry("topic-prefix", chart.connector().get("topic.prefix"))
+        .doesNotContainKeys("jdbc-url", "jdbc-password", "kafka-bootstrap-servers");
+    assertThat(FlinkJob.arguments(chart.flinkJob()))
+        .containsSubsequence("--checkpoint-interval", "1s")
+        .containsSubsequence("--out-of-orderness", "5s")
+        .hasSize(2 * chart.flinkJob().size());
+  }
+
+  @Test
   void anUnresolvableSecretIsNamed() {
     assertThatThrownBy(
             () ->
