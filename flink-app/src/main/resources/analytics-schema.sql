@@ -24,3 +24,9 @@ CREATE TABLE IF NOT EXISTS analytics.customer_value (
     paid_orders  bigint         NOT NULL,
     paid_amount  numeric(38, 2) NOT NULL
 );
+
+-- The newest capture-layer heartbeat that made it through the pipeline: freshness = now() - beat_at.
+CREATE TABLE IF NOT EXISTS analytics.freshness (
+    id       integer     PRIMARY KEY,
+    beat_at  timestamptz NOT NULL
+);

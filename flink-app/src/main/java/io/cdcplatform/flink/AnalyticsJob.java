@@ -40,7 +40,8 @@ public final class AnalyticsJob {
               "customer_value",
               AnalyticsSql.CUSTOMER_VALUE_COLUMNS,
               AnalyticsSql.CUSTOMER_VALUE,
-              1));
+              1),
+          new Output("freshness", AnalyticsSql.FRESHNESS_COLUMNS, AnalyticsSql.FRESHNESS, 1));
 
   private AnalyticsJob() {}
 
@@ -78,6 +79,7 @@ public final class AnalyticsJob {
     tables.executeSql(AnalyticsSql.ordersSource(settings));
     tables.executeSql(AnalyticsSql.productsSource(settings));
     tables.executeSql(AnalyticsSql.customersSource(settings));
+    tables.executeSql(AnalyticsSql.heartbeatSource(settings));
     StreamStatementSet statements = tables.createStatementSet();
     for (Output output : OUTPUTS) {
       tables.executeSql(

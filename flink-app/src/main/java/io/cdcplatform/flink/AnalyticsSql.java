@@ -54,6 +54,17 @@ final class AnalyticsSql {
         .formatted(kafka(settings, "customers"));
   }
 
+  static String heartbeatSource(JobSettings settings) {
+    return """
+        CREATE TABLE heartbeat (
+          id INT,
+          beat_at TIMESTAMP_LTZ(6),
+          PRIMARY KEY (id) NOT ENFORCED
+        ) WITH (%s)
+        """
+        .formatted(kafka(settings, "heartbeat"));
+  }
+
   private static String kafka(JobSettings settings, String table) {
     return """
         'connector' = 'kafka',
@@ -120,6 +131,13 @@ final class AnalyticsSql {
       WHERE o.status <> 'CANCELLED'
       GROUP BY p.category, FLOOR(CAST(o.created_at AS TIMESTAMP(3)) TO MINUTE)
       """;
+
+  static final String FRESHNESS_COLUMNS =
+      "id INT, beat_at TIMESTAMP_LTZ(6), PRIMARY KEY (id) NOT ENFORCED";
+
+  // The capture layer rewrites shop.heartbeat every second; the newest beat that made it through
+  // the whole pipeline tells how fresh every other result is: freshness = now - beat_at.
+  static final String FRESHNESS = "SELECT id, beat_at FROM heartbeat";
 
   static final String CUSTOMER_VALUE_COLUMNS =
       "customer_id BIGINT, paid_orders BIGINT, paid_amount DECIMAL(38, 2),"

@@ -10,6 +10,8 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -157,7 +159,7 @@ final class CheckpointedUpsertSink extends RichSinkFunction<Row>
           delete.addBatch();
         } else {
           for (int i = 0; i < target.columns().size(); i++) {
-            upsert.setObject(i + 1, row.getField(i));
+            upsert.setObject(i + 1, jdbcValue(row.getField(i)));
           }
           upsert.addBatch();
         }
@@ -170,6 +172,11 @@ final class CheckpointedUpsertSink extends RichSinkFunction<Row>
       closeConnection();
       throw e;
     }
+  }
+
+  // The driver takes instants as offset date-times.
+  private static Object jdbcValue(Object value) {
+    return value instanceof Instant instant ? instant.atOffset(ZoneOffset.UTC) : value;
   }
 
   private Connection connection() throws SQLException {

@@ -76,7 +76,8 @@ class ChartFilesTest {
             "__debezium-heartbeat.cdc",
             "analytics.status_totals",
             "analytics.category_revenue_minute",
-            "analytics.customer_value");
+            "analytics.customer_value",
+            "analytics.freshness");
     assertThat(chart.topics())
         .allSatisfy(
             topic -> {
