@@ -10,8 +10,7 @@ import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.table.api.Table;
-import org.apache.flink.table.api.bridge.java.StreamStatementSet;
+import org.apache.flink.table.api.StatementSet;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,23 +24,19 @@ public final class AnalyticsJob {
   private static final Logger LOG = LoggerFactory.getLogger(AnalyticsJob.class);
 
   /** One analytics result: a PostgreSQL table and a compacted topic of the same name. */
-  private record Output(String name, String columns, String query, int keys) {}
+  private record Output(String name, String columns, String query) {}
 
   private static final List<Output> OUTPUTS =
       List.of(
           new Output(
-              "status_totals", AnalyticsSql.STATUS_TOTALS_COLUMNS, AnalyticsSql.STATUS_TOTALS, 1),
+              "status_totals", AnalyticsSql.STATUS_TOTALS_COLUMNS, AnalyticsSql.STATUS_TOTALS),
           new Output(
               "category_revenue_minute",
               AnalyticsSql.CATEGORY_REVENUE_COLUMNS,
-              AnalyticsSql.CATEGORY_REVENUE,
-              2),
+              AnalyticsSql.CATEGORY_REVENUE),
           new Output(
-              "customer_value",
-              AnalyticsSql.CUSTOMER_VALUE_COLUMNS,
-              AnalyticsSql.CUSTOMER_VALUE,
-              1),
-          new Output("freshness", AnalyticsSql.FRESHNESS_COLUMNS, AnalyticsSql.FRESHNESS, 1));
+              "customer_value", AnalyticsSql.CUSTOMER_VALUE_COLUMNS, AnalyticsSql.CUSTOMER_VALUE),
+          new Output("freshness", AnalyticsSql.FRESHNESS_COLUMNS, AnalyticsSql.FRESHNESS));
 
   private AnalyticsJob() {}
 
@@ -80,29 +75,19 @@ public final class AnalyticsJob {
     tables.executeSql(AnalyticsSql.productsSource(settings));
     tables.executeSql(AnalyticsSql.customersSource(settings));
     tables.executeSql(AnalyticsSql.heartbeatSource(settings));
-    StreamStatementSet statements = tables.createStatementSet();
+    // One statement set: the planner builds one plan for every output and reads each source once.
+    StatementSet statements = tables.createStatementSet();
     for (Output output : OUTPUTS) {
+      String table = "analytics." + output.name();
       tables.executeSql(
-          AnalyticsSql.kafkaSink(
-              settings, output.name() + "_topic", output.columns(), "analytics." + output.name()));
+          AnalyticsSql.postgresSink(settings, output.name() + "_table", output.columns(), table));
+      tables.executeSql(
+          AnalyticsSql.kafkaSink(settings, output.name() + "_topic", output.columns(), table));
+      statements.addInsertSql("INSERT INTO " + output.name() + "_table " + output.query());
       statements.addInsertSql("INSERT INTO " + output.name() + "_topic " + output.query());
-      Table result = tables.sqlQuery(output.query());
-      tables
-          .toChangelogStream(result)
-          .addSink(
-              new CheckpointedUpsertSink(
-                  new CheckpointedUpsertSink.Target(
-                      settings.jdbcUrl(),
-                      settings.jdbcUser(),
-                      settings.jdbcPassword(),
-                      "analytics." + output.name(),
-                      result.getResolvedSchema().getColumnNames(),
-                      output.keys())))
-          .name("postgres: analytics." + output.name());
     }
-    statements.attachAsDataStream();
     LOG.info("analytics job starting: {}", settings.kafkaBootstrapServers());
-    env.execute("cdc-analytics");
+    statements.execute().await();
   }
 
   static Configuration configuration(JobSettings settings) {

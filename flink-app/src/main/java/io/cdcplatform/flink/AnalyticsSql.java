@@ -80,6 +80,27 @@ final class AnalyticsSql {
         .formatted(settings.topicPrefix(), table, settings.kafkaBootstrapServers());
   }
 
+  /** A PostgreSQL table committed with the job's checkpoints ({@link CheckpointedUpsertSink}). */
+  static String postgresSink(JobSettings settings, String name, String columns, String table) {
+    return """
+        CREATE TABLE %s (%s) WITH (
+          'connector' = '%s',
+          'url' = '%s',
+          'table-name' = '%s',
+          'username' = '%s',
+          'password' = '%s'
+        )
+        """
+        .formatted(
+            name,
+            columns,
+            CheckpointedUpsertTableSinkFactory.IDENTIFIER,
+            settings.jdbcUrl(),
+            table,
+            settings.jdbcUser(),
+            settings.jdbcPassword());
+  }
+
   /**
    * A compacted Kafka topic holding one record per group, written in Kafka transactions that commit
    * with each checkpoint: read_committed readers see each result exactly once.

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
+import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -25,6 +26,9 @@ import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.sink.RichSinkFunction;
+import org.apache.flink.table.connector.RuntimeConverter;
+import org.apache.flink.table.connector.sink.DynamicTableSink;
+import org.apache.flink.table.data.RowData;
 import org.apache.flink.types.Row;
 import org.apache.flink.types.RowKind;
 
@@ -40,7 +44,7 @@ import org.apache.flink.types.RowKind;
  * replay, changes from different topics can interleave differently, so a group updated before the
  * crash may never be touched again and would keep a value no run should show.
  */
-final class CheckpointedUpsertSink extends RichSinkFunction<Row>
+final class CheckpointedUpsertSink extends RichSinkFunction<RowData>
     implements CheckpointedFunction, CheckpointListener {
 
   private static final long serialVersionUID = 1L;
@@ -80,17 +84,25 @@ final class CheckpointedUpsertSink extends RichSinkFunction<Row>
   }
 
   private final Target target;
+  private final DynamicTableSink.DataStructureConverter converter;
   private transient Map<List<Object>, Row> current;
   private transient TreeMap<Long, Map<List<Object>, Row>> pending;
   private transient ListState<byte[]> state;
   private transient Connection connection;
 
-  CheckpointedUpsertSink(Target target) {
+  CheckpointedUpsertSink(Target target, DynamicTableSink.DataStructureConverter converter) {
     this.target = target;
+    this.converter = converter;
   }
 
   @Override
-  public void invoke(Row row, Context context) {
+  public void open(OpenContext openContext) {
+    converter.open(RuntimeConverter.Context.create(getRuntimeContext().getUserCodeClassLoader()));
+  }
+
+  @Override
+  public void invoke(RowData data, Context context) {
+    Row row = (Row) converter.toExternal(data);
     if (row.getKind() == RowKind.UPDATE_BEFORE) {
       return; // the UPDATE_AFTER that follows replaces it
     }

@@ -1,0 +1,67 @@
+package io.cdcplatform.flink;
+
+import java.util.Set;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.table.catalog.ResolvedSchema;
+import org.apache.flink.table.catalog.UniqueConstraint;
+import org.apache.flink.table.connector.sink.DynamicTableSink;
+import org.apache.flink.table.factories.DynamicTableSinkFactory;
+import org.apache.flink.table.factories.FactoryUtil;
+
+/**
+ * The {@code postgres-checkpointed} connector: a PostgreSQL table kept by upsert, committed with
+ * the job's checkpoints. Options: {@code url}, {@code table-name}, {@code username}, {@code
+ * password}. The table's primary key columns must come first.
+ */
+public final class CheckpointedUpsertTableSinkFactory implements DynamicTableSinkFactory {
+
+  static final String IDENTIFIER = "postgres-checkpointed";
+
+  static final ConfigOption<String> URL = ConfigOptions.key("url").stringType().noDefaultValue();
+  static final ConfigOption<String> TABLE =
+      ConfigOptions.key("table-name").stringType().noDefaultValue();
+  static final ConfigOption<String> USERNAME =
+      ConfigOptions.key("username").stringType().noDefaultValue();
+  static final ConfigOption<String> PASSWORD =
+      ConfigOptions.key("password").stringType().defaultValue("");
+
+  @Override
+  public String factoryIdentifier() {
+    return IDENTIFIER;
+  }
+
+  @Override
+  public Set<ConfigOption<?>> requiredOptions() {
+    return Set.of(URL, TABLE, USERNAME);
+  }
+
+  @Override
+  public Set<ConfigOption<?>> optionalOptions() {
+    return Set.of(PASSWORD);
+  }
+
+  @Override
+  public DynamicTableSink createDynamicTableSink(Context context) {
+    FactoryUtil.TableFactoryHelper helper = FactoryUtil.createTableFactoryHelper(this, context);
+    helper.validate();
+    ResolvedSchema schema = context.getCatalogTable().getResolvedSchema();
+    UniqueConstraint key =
+        schema
+            .getPrimaryKey()
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        context.getObjectIdentifier() + ": a PRIMARY KEY is required"));
+    var options = helper.getOptions();
+    return new CheckpointedUpsertTableSink(
+        new CheckpointedUpsertSink.Target(
+            options.get(URL),
+            options.get(USERNAME),
+            options.get(PASSWORD),
+            options.get(TABLE),
+            CheckpointedUpsertTableSink.keysFirst(schema.getColumnNames(), key.getColumns()),
+            key.getColumns().size()),
+        schema.toPhysicalRowDataType());
+  }
+}
