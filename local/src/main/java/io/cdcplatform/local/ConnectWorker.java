@@ -16,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A Kafka Connect worker in distributed mode, its own supervised JVM, configured from the chart's
@@ -25,17 +24,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class ConnectWorker {
 
-  static final List<String> JVM_OPTIONS =
-      List.of(
-          "-Xms64m",
-          "-Xmx256m",
-          "-XX:+UseSerialGC",
-          "-XX:TieredStopAtLevel=1",
-          "-XX:ReservedCodeCacheSize=64m",
-          "-XX:MaxMetaspaceSize=128m",
-          "-Xss512k",
-          "-Djava.awt.headless=true",
-          "-Dlog4j2.configurationFile=log4j2-local.properties");
+  static final List<String> JVM_OPTIONS = LocalJvm.small("256m", "64m", "128m");
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -99,30 +88,18 @@ final class ConnectWorker {
 
   /** Waits until the REST API answers and lists the Debezium PostgreSQL connector. */
   void awaitReady(Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    String last = "no answer yet";
-    while (System.nanoTime() < deadline) {
-      try {
-        HttpResponse<String> plugins = get("/connector-plugins");
-        if (plugins.statusCode() == 200
-            && plugins.body().contains("io.debezium.connector.postgresql.PostgresConnector")) {
-          return;
-        }
-        last = "HTTP " + plugins.statusCode() + " " + plugins.body();
-      } catch (IOException e) {
-        last = e.toString();
-      }
-      TimeUnit.MILLISECONDS.sleep(250);
-    }
-    throw new IllegalStateException(
-        "Kafka Connect at "
-            + restUrl()
-            + " was not ready within "
-            + timeout.toSeconds()
-            + "s ("
-            + last
-            + "); see "
-            + work.resolve("connect.log"));
+    Await.until(
+        "Kafka Connect at " + restUrl() + " was not ready",
+        timeout,
+        work.resolve("connect.log").toString(),
+        () -> {
+          HttpResponse<String> plugins = get("/connector-plugins");
+          String seen = "HTTP " + plugins.statusCode() + " " + plugins.body();
+          return plugins.statusCode() == 200
+                  && plugins.body().contains("io.debezium.connector.postgresql.PostgresConnector")
+              ? Await.Check.ready(seen, seen)
+              : Await.Check.notYet(seen);
+        });
   }
 
   /** Creates or updates a connector. */
@@ -179,28 +156,21 @@ final class ConnectWorker {
   }
 
   /** Waits until the connector and every task are RUNNING; fails at once on FAILED. */
-  ConnectorState awaitRunning(String name, Duration timeout)
-      throws IOException, InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    ConnectorState state = state(name);
-    while (System.nanoTime() < deadline) {
-      state = state(name);
-      if (state.running()) {
-        return state;
-      }
-      if ("FAILED".equals(state.connector()) || state.tasks().contains("FAILED")) {
-        throw new IllegalStateException(
-            "connector " + name + " FAILED: " + firstLine(state.trace()));
-      }
-      TimeUnit.MILLISECONDS.sleep(250);
-    }
-    throw new IllegalStateException(
-        "connector "
-            + name
-            + " was not RUNNING within "
-            + timeout.toSeconds()
-            + "s: "
-            + state.describe());
+  ConnectorState awaitRunning(String name, Duration timeout) throws InterruptedException {
+    return Await.until(
+        "connector " + name + " was not RUNNING",
+        timeout,
+        work.resolve("connect.log").toString(),
+        () -> {
+          ConnectorState state = state(name);
+          if ("FAILED".equals(state.connector()) || state.tasks().contains("FAILED")) {
+            throw new IllegalStateException(
+                "connector " + name + " FAILED: " + firstLine(state.trace()));
+          }
+          return state.running()
+              ? Await.Check.ready(state, state.describe())
+              : Await.Check.notYet(state.describe());
+        });
   }
 
   private HttpResponse<String> get(String path) throws IOException, InterruptedException {

@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The analytics job in its own supervised JVM, on the {@code flink-app} module's classpath (Kafka
@@ -168,21 +167,15 @@ final class FlinkJob {
 
   /** Waits until the job is RUNNING. */
   void awaitRunning(Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    String state = state();
-    while (System.nanoTime() < deadline) {
-      state = state();
-      if ("RUNNING".equals(state)) {
-        return;
-      }
-      TimeUnit.MILLISECONDS.sleep(250);
-    }
-    throw new IllegalStateException(
-        "the analytics job was not RUNNING within "
-            + timeout.toSeconds()
-            + "s ("
-            + state
-            + "); see "
-            + work.resolve("flink.log"));
+    Await.until(
+        "the analytics job was not RUNNING",
+        timeout,
+        work.resolve("flink.log").toString(),
+        () -> {
+          String state = state();
+          return "RUNNING".equals(state)
+              ? Await.Check.ready(state, state)
+              : Await.Check.notYet(state);
+        });
   }
 }

@@ -29,19 +29,7 @@ final class LocalKafkaCluster {
 
   static final int NODES = 3;
 
-  // Small heaps and the client compiler only: three brokers, a Connect worker and PostgreSQL
-  // must share two cores and stay within 2 GB of memory together.
-  static final List<String> JVM_OPTIONS =
-      List.of(
-          "-Xms64m",
-          "-Xmx192m",
-          "-XX:+UseSerialGC",
-          "-XX:TieredStopAtLevel=1",
-          "-XX:ReservedCodeCacheSize=48m",
-          "-XX:MaxMetaspaceSize=96m",
-          "-Xss512k",
-          "-Djava.awt.headless=true",
-          "-Dlog4j2.configurationFile=log4j2-local.properties");
+  static final List<String> JVM_OPTIONS = LocalJvm.small("192m", "48m", "96m");
 
   private final KafkaRuntime runtime;
   private final Map<String, String> brokerSettings;
@@ -183,34 +171,24 @@ final class LocalKafkaCluster {
    * @return a line describing the quorum
    */
   String awaitHealthy(Admin admin, Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    String last = "no answer yet";
-    while (System.nanoTime() < deadline) {
-      try {
-        QuorumInfo quorum = admin.describeMetadataQuorum().quorumInfo().get(5, TimeUnit.SECONDS);
-        int brokersUp = admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).size();
-        last =
-            quorum.voters().size()
-                + " voters, leader "
-                + quorum.leaderId()
-                + ", "
-                + brokersUp
-                + " brokers";
-        if (quorum.voters().size() == NODES && quorum.leaderId() >= 0 && brokersUp == NODES) {
-          return last;
-        }
-      } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-        last = e.getMessage();
-      }
-      TimeUnit.MILLISECONDS.sleep(250);
-    }
-    throw new IllegalStateException(
-        "Kafka did not become healthy within "
-            + timeout.toSeconds()
-            + "s ("
-            + last
-            + "); see "
-            + work.resolve("kafka-1.log"));
+    return Await.until(
+        "Kafka did not become healthy",
+        timeout,
+        work.resolve("kafka-1.log").toString(),
+        () -> {
+          QuorumInfo quorum = admin.describeMetadataQuorum().quorumInfo().get(5, TimeUnit.SECONDS);
+          int brokersUp = admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).size();
+          String seen =
+              quorum.voters().size()
+                  + " voters, leader "
+                  + quorum.leaderId()
+                  + ", "
+                  + brokersUp
+                  + " brokers";
+          boolean ready =
+              quorum.voters().size() == NODES && quorum.leaderId() >= 0 && brokersUp == NODES;
+          return ready ? Await.Check.ready(seen, seen) : Await.Check.notYet(seen);
+        });
   }
 
   /** Creates the platform's topics with the chart's settings; existing ones are left alone. */
