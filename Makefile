@@ -75,6 +75,9 @@ bench-capture: jdk ## measure start-up, memory and commit-to-Kafka throughput of
 	$(call run-module,local,io.cdcplatform.local.CaptureBenchmark $(BENCH_SECONDS))
 
 .PHONY: bench-analytics
-bench-analytics: jdk ## measure commit-to-analytics-row latency at 500 and 1000 changes/s, and memory
+# Rates (changes/s) the analytics benchmark tries, in order, until the job falls behind.
+BENCH_RATES ?= 500 1000 1500 2000 3000
+
+bench-analytics: jdk ## sweep rates: end-to-end latency, sustained throughput, memory of the stack
 	$(MVN) $(MVN_QUIET) -DskipTests -Dspotless.check.skip=true -pl local -am package
-	$(call run-module,local,io.cdcplatform.local.AnalyticsBenchmark $(BENCH_SECONDS))
+	$(call run-module,local,io.cdcplatform.local.AnalyticsBenchmark $(BENCH_SECONDS) "$(BENCH_RATES)")

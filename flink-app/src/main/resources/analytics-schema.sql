@@ -10,11 +10,15 @@ CREATE TABLE IF NOT EXISTS analytics.status_totals (
 );
 
 -- Per product category and event-time minute of the order: orders not cancelled, and revenue.
+-- window_closed: the watermark has passed the minute's end plus the allowed lateness.
+-- late_corrections: changes applied to this row after its window had closed.
 CREATE TABLE IF NOT EXISTS analytics.category_revenue_minute (
-    category      text           NOT NULL,
-    minute_start  timestamptz    NOT NULL,
-    order_count   bigint         NOT NULL,
-    revenue       numeric(38, 2) NOT NULL,
+    category          text           NOT NULL,
+    minute_start      timestamptz    NOT NULL,
+    order_count       bigint         NOT NULL,
+    revenue           numeric(38, 2) NOT NULL,
+    window_closed     boolean        NOT NULL,
+    late_corrections  bigint         NOT NULL,
     PRIMARY KEY (category, minute_start)
 );
 
@@ -29,4 +33,15 @@ CREATE TABLE IF NOT EXISTS analytics.customer_value (
 CREATE TABLE IF NOT EXISTS analytics.freshness (
     id       integer     PRIMARY KEY,
     beat_at  timestamptz NOT NULL
+);
+
+-- Per minute of write time: how long changes took from their commit in the source database to the
+-- commit of the results that include them (count and nearest-rank percentiles, milliseconds).
+CREATE TABLE IF NOT EXISTS analytics.pipeline_latency_minute (
+    minute_start  timestamptz PRIMARY KEY,
+    change_count  bigint      NOT NULL,
+    p50_ms        bigint      NOT NULL,
+    p95_ms        bigint      NOT NULL,
+    p99_ms        bigint      NOT NULL,
+    max_ms        bigint      NOT NULL
 );

@@ -1,84 +1,13 @@
 package io.cdcplatform.flink;
 
 /**
- * The job's tables and queries in Flink SQL. The change topics are read as changelogs with the
- * debezium-json format, so updates and deletes retract what they replace and every aggregate below
+ * The job's queries and sinks in Flink SQL. The source tables are the changelogs of the shop tables
+ * ({@link ChangeRouter}): updates and deletes retract what they replace, so every aggregate below
  * stays exact; the planner does the retracting.
  */
 final class AnalyticsSql {
 
   private AnalyticsSql() {}
-
-  static String ordersSource(JobSettings settings) {
-    return """
-        CREATE TABLE orders (
-          id BIGINT,
-          customer_id BIGINT,
-          product_id BIGINT,
-          quantity INT,
-          amount DECIMAL(12, 2),
-          status STRING,
-          created_at TIMESTAMP_LTZ(6),
-          updated_at TIMESTAMP_LTZ(6),
-          -- Watermarks take millisecond precision; created_at keeps its microseconds.
-          event_time AS CAST(created_at AS TIMESTAMP_LTZ(3)),
-          PRIMARY KEY (id) NOT ENFORCED,
-          WATERMARK FOR event_time AS event_time - INTERVAL '%d' SECOND
-        ) WITH (%s)
-        """
-        .formatted(settings.outOfOrderness().toSeconds(), kafka(settings, "orders"));
-  }
-
-  static String productsSource(JobSettings settings) {
-    return """
-        CREATE TABLE products (
-          id BIGINT,
-          name STRING,
-          category STRING,
-          price DECIMAL(12, 2),
-          PRIMARY KEY (id) NOT ENFORCED
-        ) WITH (%s)
-        """
-        .formatted(kafka(settings, "products"));
-  }
-
-  static String customersSource(JobSettings settings) {
-    return """
-        CREATE TABLE customers (
-          id BIGINT,
-          name STRING,
-          country STRING,
-          PRIMARY KEY (id) NOT ENFORCED
-        ) WITH (%s)
-        """
-        .formatted(kafka(settings, "customers"));
-  }
-
-  static String heartbeatSource(JobSettings settings) {
-    return """
-        CREATE TABLE heartbeat (
-          id INT,
-          beat_at TIMESTAMP_LTZ(6),
-          PRIMARY KEY (id) NOT ENFORCED
-        ) WITH (%s)
-        """
-        .formatted(kafka(settings, "heartbeat"));
-  }
-
-  private static String kafka(JobSettings settings, String table) {
-    return """
-        'connector' = 'kafka',
-        'topic' = '%s.shop.%s',
-        'properties.bootstrap.servers' = '%s',
-        'properties.group.id' = 'cdc-analytics',
-        'properties.isolation.level' = 'read_committed',
-        'scan.startup.mode' = 'earliest-offset',
-        'format' = 'debezium-json',
-        'debezium-json.timestamp-format.standard' = 'ISO-8601',
-        'debezium-json.ignore-parse-errors' = 'false'
-        """
-        .formatted(settings.topicPrefix(), table, settings.kafkaBootstrapServers());
-  }
 
   /** A PostgreSQL table committed with the job's checkpoints ({@link CheckpointedUpsertSink}). */
   static String postgresSink(JobSettings settings, String name, String columns, String table) {
@@ -136,7 +65,8 @@ final class AnalyticsSql {
 
   static final String CATEGORY_REVENUE_COLUMNS =
       "category STRING, minute_start TIMESTAMP(3), order_count BIGINT,"
-          + " revenue DECIMAL(38, 2), PRIMARY KEY (category, minute_start) NOT ENFORCED";
+          + " revenue DECIMAL(38, 2), window_closed BOOLEAN, late_corrections BIGINT,"
+          + " PRIMARY KEY (category, minute_start) NOT ENFORCED";
 
   // Minutes are UTC: the session time zone is UTC, so the cast to TIMESTAMP yields UTC wall time.
   // A regular join: when a product moves to another category, or an order to another product,

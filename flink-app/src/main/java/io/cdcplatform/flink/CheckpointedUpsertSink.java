@@ -1,13 +1,6 @@
 package io.cdcplatform.flink;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
 import java.io.Serializable;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -20,8 +13,6 @@ import java.util.stream.Collectors;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.api.common.state.ListState;
-import org.apache.flink.api.common.state.ListStateDescriptor;
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
@@ -88,7 +79,7 @@ final class CheckpointedUpsertSink extends RichSinkFunction<RowData>
   private transient Map<List<Object>, Row> current;
   private transient TreeMap<Long, Map<List<Object>, Row>> pending;
   private transient ListState<byte[]> state;
-  private transient Connection connection;
+  private transient SinkConnection connection;
 
   CheckpointedUpsertSink(Target target, DynamicTableSink.DataStructureConverter converter) {
     this.target = target;
@@ -117,7 +108,7 @@ final class CheckpointedUpsertSink extends RichSinkFunction<RowData>
   public void snapshotState(FunctionSnapshotContext context) throws Exception {
     pending.put(context.getCheckpointId(), current);
     current = new LinkedHashMap<>();
-    state.update(List.of(serialize(pending)));
+    state.update(List.of(SinkConnection.toBytes(pending)));
   }
 
   @Override
@@ -132,18 +123,13 @@ final class CheckpointedUpsertSink extends RichSinkFunction<RowData>
 
   @Override
   public void initializeState(FunctionInitializationContext context) throws Exception {
-    state =
-        context
-            .getOperatorStateStore()
-            .getListState(
-                new ListStateDescriptor<>(
-                    "pending-" + target.table(),
-                    PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+    state = SinkConnection.batchState(context, "pending-" + target.table());
     current = new LinkedHashMap<>();
     pending = new TreeMap<>();
+    connection = new SinkConnection(target.jdbcUrl(), target.user(), target.password());
     if (context.isRestored()) {
       for (byte[] bytes : state.get()) {
-        pending.putAll(deserialize(bytes));
+        pending.putAll(SinkConnection.<TreeMap<Long, Map<List<Object>, Row>>>fromBytes(bytes));
       }
       // Every restored batch belongs to a completed checkpoint (the one restored or an earlier
       // one): write them now, whether or not they were written before the crash.
@@ -159,31 +145,28 @@ final class CheckpointedUpsertSink extends RichSinkFunction<RowData>
     for (Map<List<Object>, Row> batch : batches) {
       merged.putAll(batch);
     }
-    Connection db = connection();
-    try (PreparedStatement upsert = db.prepareStatement(target.upsert());
-        PreparedStatement delete = db.prepareStatement(target.delete())) {
-      for (Map.Entry<List<Object>, Row> entry : merged.entrySet()) {
-        Row row = entry.getValue();
-        if (row.getKind() == RowKind.DELETE) {
-          for (int i = 0; i < target.keys(); i++) {
-            delete.setObject(i + 1, entry.getKey().get(i));
+    connection.commit(
+        db -> {
+          try (PreparedStatement upsert = db.prepareStatement(target.upsert());
+              PreparedStatement delete = db.prepareStatement(target.delete())) {
+            for (Map.Entry<List<Object>, Row> entry : merged.entrySet()) {
+              Row row = entry.getValue();
+              if (row.getKind() == RowKind.DELETE) {
+                for (int i = 0; i < target.keys(); i++) {
+                  delete.setObject(i + 1, entry.getKey().get(i));
+                }
+                delete.addBatch();
+              } else {
+                for (int i = 0; i < target.columns().size(); i++) {
+                  upsert.setObject(i + 1, jdbcValue(row.getField(i)));
+                }
+                upsert.addBatch();
+              }
+            }
+            delete.executeBatch();
+            upsert.executeBatch();
           }
-          delete.addBatch();
-        } else {
-          for (int i = 0; i < target.columns().size(); i++) {
-            upsert.setObject(i + 1, jdbcValue(row.getField(i)));
-          }
-          upsert.addBatch();
-        }
-      }
-      delete.executeBatch();
-      upsert.executeBatch();
-      db.commit();
-    } catch (SQLException e) {
-      db.rollback();
-      closeConnection();
-      throw e;
-    }
+        });
   }
 
   // The driver takes instants as offset date-times.
@@ -191,44 +174,8 @@ final class CheckpointedUpsertSink extends RichSinkFunction<RowData>
     return value instanceof Instant instant ? instant.atOffset(ZoneOffset.UTC) : value;
   }
 
-  private Connection connection() throws SQLException {
-    if (connection == null || connection.isClosed()) {
-      connection = DriverManager.getConnection(target.jdbcUrl(), target.user(), target.password());
-      connection.setAutoCommit(false);
-    }
-    return connection;
-  }
-
-  private void closeConnection() {
-    try {
-      if (connection != null) {
-        connection.close();
-      }
-    } catch (SQLException ignored) {
-      // the connection is being replaced after a failure already reported
-    }
-    connection = null;
-  }
-
   @Override
   public void close() {
-    closeConnection();
-  }
-
-  private static byte[] serialize(TreeMap<Long, Map<List<Object>, Row>> batches)
-      throws IOException {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-      out.writeObject(batches);
-    }
-    return bytes.toByteArray();
-  }
-
-  @SuppressWarnings("unchecked")
-  private static TreeMap<Long, Map<List<Object>, Row>> deserialize(byte[] bytes)
-      throws IOException, ClassNotFoundException {
-    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
-      return (TreeMap<Long, Map<List<Object>, Row>>) in.readObject();
-    }
+    connection.close();
   }
 }

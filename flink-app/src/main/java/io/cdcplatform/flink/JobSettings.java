@@ -18,6 +18,9 @@ public record JobSettings(
     String checkpointDirectory,
     Duration checkpointInterval,
     Duration outOfOrderness,
+    Duration allowedLateness,
+    Duration sourceIdleTimeout,
+    String deadLetterTopic,
     int parallelism,
     int restPort) {
 
@@ -31,6 +34,9 @@ public record JobSettings(
           "checkpoint-dir",
           "checkpoint-interval",
           "out-of-orderness",
+          "allowed-lateness",
+          "source-idle-timeout",
+          "dead-letter-topic",
           "parallelism",
           "rest-port");
 
@@ -53,15 +59,19 @@ public record JobSettings(
       given.put(arg.substring(2), args[++i]);
     }
     Lookup lookup = new Lookup(given, environment);
+    String topicPrefix = lookup.get("topic-prefix", "cdc");
     return new JobSettings(
         lookup.required("kafka-bootstrap-servers"),
-        lookup.get("topic-prefix", "cdc"),
+        topicPrefix,
         lookup.required("jdbc-url"),
         lookup.required("jdbc-user"),
         lookup.get("jdbc-password", ""),
         lookup.required("checkpoint-dir"),
         lookup.duration("checkpoint-interval", "1s"),
         lookup.duration("out-of-orderness", "5s"),
+        lookup.duration("allowed-lateness", "10s"),
+        lookup.duration("source-idle-timeout", "2s"),
+        lookup.get("dead-letter-topic", topicPrefix + ".dead-letter"),
         lookup.positive("parallelism", "1"),
         lookup.positive("rest-port", "8081"));
   }

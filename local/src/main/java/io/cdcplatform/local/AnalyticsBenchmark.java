@@ -18,17 +18,29 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import picocli.CommandLine;
 
 /**
- * Measures end-to-end latency, from a source commit to the analytics row visible in PostgreSQL,
- * while the ingest job writes at fixed rates: a probe order's amount is changed every 200 ms and
- * its customer's row in {@code analytics.customer_value} is polled until it shows the new amount.
+ * Drives the workload at increasing rates for a fixed time each and reports, per rate: the achieved
+ * rate, the end-to-end latency from a source commit to the analytics row visible in PostgreSQL (a
+ * probe order's amount is changed every 200 ms and its customer's row in {@code
+ * analytics.customer_value} is polled until it shows the new amount), the job's own latency
+ * figures, and whether the job kept up: its backlog (change-topic records not yet consumed by the
+ * job) at the middle and at the end of the run. A rate is sustained when the backlog at the end is
+ * under two seconds of input and not growing; the sweep stops at the first rate that is not.
  */
 public final class AnalyticsBenchmark {
 
@@ -39,6 +51,10 @@ public final class AnalyticsBenchmark {
   public static void main(String[] args) throws Exception {
     System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "error");
     int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
+    int[] rates =
+        args.length > 1
+            ? Arrays.stream(args[1].trim().split("[ ,]+")).mapToInt(Integer::parseInt).toArray()
+            : new int[] {500, 1000, 1500, 2000, 3000};
     PrintStream out = System.out;
     Path work = Files.createTempDirectory("analytics-bench");
     LocalPipeline pipeline = new LocalPipeline();
@@ -56,9 +72,20 @@ public final class AnalyticsBenchmark {
         model = ShopModel.load(db);
         insertProbe(db);
       }
-      for (int rate : new int[] {500, 1000}) {
-        out.println(measure(pipeline, model, rate, Duration.ofSeconds(seconds)));
+      int sustained = 0;
+      for (int rate : rates) {
+        Result result = measure(pipeline, model, rate, Duration.ofSeconds(seconds));
+        out.println(result.line());
+        if (!result.keptUp()) {
+          break;
+        }
+        sustained = rate;
+        awaitBacklogDrained(pipeline);
       }
+      out.printf(
+          Locale.ROOT,
+          "analytics: highest sustained rate of those tried: %s%n",
+          sustained == 0 ? "none" : sustained + " changes/s");
       out.printf(
           Locale.ROOT,
           "analytics: memory (PSS) of the whole stack %s%n",
@@ -69,8 +96,11 @@ public final class AnalyticsBenchmark {
     }
   }
 
-  private static String measure(
+  private record Result(String line, boolean keptUp) {}
+
+  private static Result measure(
       LocalPipeline pipeline, ShopModel model, int rate, Duration duration) throws Exception {
+    long startedAt = System.currentTimeMillis();
     CompletableFuture<IngestReport> load =
         CompletableFuture.supplyAsync(
             () -> {
@@ -83,6 +113,16 @@ public final class AnalyticsBenchmark {
                         duration.plusSeconds(1),
                         new PrintStream(OutputStream.nullOutputStream()))
                     .run(() -> false);
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    CompletableFuture<Long> midBacklog =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                TimeUnit.MILLISECONDS.sleep(duration.toMillis() / 2);
+                return backlog(pipeline);
               } catch (Exception e) {
                 throw new IllegalStateException(e);
               }
@@ -131,24 +171,80 @@ public final class AnalyticsBenchmark {
     }
     watcher.close();
     IngestReport report = load.get();
+    long endBacklog = backlog(pipeline);
+    long middle = midBacklog.get();
+    double achieved = report.changes() / (double) duration.toSeconds();
+    boolean keptUp =
+        missed == 0 && endBacklog < 2 * achieved && endBacklog <= Math.max(middle, achieved);
     Collections.sort(latencies);
     Collections.sort(toKafka);
-    return String.format(
-        Locale.ROOT,
-        "analytics at %d changes/s (achieved %.0f/s for %ds): commit to analytics row, %d probes:"
-            + " p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms; of which commit to Kafka"
-            + " (Debezium) p50 %.0f ms, p99 %.0f ms%s",
-        rate,
-        report.changes() / (double) duration.toSeconds(),
-        duration.toSeconds(),
-        latencies.size(),
-        percentile(latencies, 0.50),
-        percentile(latencies, 0.90),
-        percentile(latencies, 0.99),
-        latencies.isEmpty() ? Double.NaN : latencies.getLast(),
-        percentile(toKafka, 0.50),
-        percentile(toKafka, 0.99),
-        missed == 0 ? "" : "; " + missed + " probes not seen within 30 s");
+    String line =
+        String.format(
+            Locale.ROOT,
+            "analytics at %d changes/s (achieved %.0f/s for %ds): commit to analytics row, %d"
+                + " probes: p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms; of which commit to"
+                + " Kafka (Debezium) p50 %.0f ms, p99 %.0f ms; job's own figures %s; backlog %d"
+                + " records at mid-run, %d at the end: %s%s",
+            rate,
+            achieved,
+            duration.toSeconds(),
+            latencies.size(),
+            percentile(latencies, 0.50),
+            percentile(latencies, 0.90),
+            percentile(latencies, 0.99),
+            latencies.isEmpty() ? Double.NaN : latencies.getLast(),
+            percentile(toKafka, 0.50),
+            percentile(toKafka, 0.99),
+            jobLatency(pipeline, startedAt),
+            middle,
+            endBacklog,
+            keptUp ? "kept up" : "fell behind",
+            missed == 0 ? "" : "; " + missed + " probes not seen within 30 s");
+    return new Result(line, keptUp);
+  }
+
+  /** Records in the change topics that the job has not consumed yet (by its committed offsets). */
+  private static long backlog(LocalPipeline pipeline) throws Exception {
+    try (Admin admin =
+        Admin.create(
+            Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, pipeline.kafka().bootstrapServers()))) {
+      Map<TopicPartition, OffsetAndMetadata> committed =
+          admin
+              .listConsumerGroupOffsets("cdc-analytics")
+              .partitionsToOffsetAndMetadata()
+              .get(10, TimeUnit.SECONDS);
+      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+      committed.keySet().forEach(partition -> latest.put(partition, OffsetSpec.latest()));
+      long backlog = 0;
+      for (var end : admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS).entrySet()) {
+        OffsetAndMetadata position = committed.get(end.getKey());
+        backlog += end.getValue().offset() - (position == null ? 0 : position.offset());
+      }
+      return backlog;
+    }
+  }
+
+  private static void awaitBacklogDrained(LocalPipeline pipeline) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (backlog(pipeline) > 100 && System.nanoTime() < deadline) {
+      TimeUnit.SECONDS.sleep(1);
+    }
+  }
+
+  /** The job's own latency figures (analytics.pipeline_latency_minute) for the minutes of a run. */
+  private static String jobLatency(LocalPipeline pipeline, long since) throws Exception {
+    try (Connection db = owner(pipeline);
+        PreparedStatement query =
+            db.prepareStatement(
+                "SELECT string_agg(format('p50 %s/p99 %s/max %s ms', p50_ms, p99_ms, max_ms),"
+                    + " ', ' ORDER BY minute_start) FROM analytics.pipeline_latency_minute"
+                    + " WHERE minute_start >= date_trunc('minute', to_timestamp(? / 1000.0))")) {
+      query.setLong(1, since);
+      try (ResultSet rs = query.executeQuery()) {
+        return rs.next() && rs.getString(1) != null ? "(" + rs.getString(1) + ")" : "(none)";
+      }
+    }
   }
 
   private static double percentile(List<Double> sorted, double quantile) {

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -123,21 +124,107 @@ final class FlinkJob {
     return job().path("state").asText("UNREACHABLE");
   }
 
-  /** The job's state and the age of its last completed checkpoint, for the status line. */
+  /**
+   * For the status line: the job's state, changes processed per second, watermark lag, the age of
+   * the last completed checkpoint, the p99 pipeline latency of the current minute, and the counts
+   * of late corrections and dead letters.
+   */
   String describe() {
     JsonNode job = job();
     String state = job.path("state").asText("UNREACHABLE");
-    JsonNode latest = get("/jobs/" + job.path("jid").asText() + "/checkpoints");
-    long acknowledged =
-        latest.path("latest").path("completed").path("latest_ack_timestamp").asLong(0);
-    if (acknowledged == 0) {
-      return state + ", no checkpoint yet";
+    String id = job.path("jid").asText();
+    if (id.isEmpty()) {
+      return state;
     }
-    return String.format(
-        java.util.Locale.ROOT,
-        "%s, last checkpoint %.1fs ago",
-        state,
-        (System.currentTimeMillis() - acknowledged) / 1000.0);
+    Map<String, Double> metrics = operatorMetrics(id, STATUS_METRICS);
+    StringBuilder line = new StringBuilder(state);
+    double processed = metrics.getOrDefault("changesProcessed", -1.0);
+    long now = System.nanoTime();
+    if (processed >= 0 && lastProcessed >= 0 && now > lastProcessedAt) {
+      line.append(
+          String.format(
+              Locale.ROOT,
+              ", %.1f changes/s",
+              (processed - lastProcessed) / ((now - lastProcessedAt) / 1e9)));
+    }
+    lastProcessed = processed;
+    lastProcessedAt = now;
+    double watermarkLag = metrics.getOrDefault("watermarkLagMs", -1.0);
+    if (watermarkLag >= 0) {
+      line.append(String.format(Locale.ROOT, ", watermark lag %.1fs", watermarkLag / 1000));
+    }
+    long acknowledged =
+        get("/jobs/" + id + "/checkpoints")
+            .path("latest")
+            .path("completed")
+            .path("latest_ack_timestamp")
+            .asLong(0);
+    line.append(
+        acknowledged == 0
+            ? ", no checkpoint yet"
+            : String.format(
+                Locale.ROOT,
+                ", last checkpoint %.1fs ago",
+                (System.currentTimeMillis() - acknowledged) / 1000.0));
+    double p99 = metrics.getOrDefault("latencyP99Ms", -1.0);
+    if (p99 >= 0) {
+      line.append(String.format(Locale.ROOT, ", p99 latency %.0f ms", p99));
+    }
+    line.append(
+        String.format(
+            Locale.ROOT,
+            ", late corrections %.0f, dead letters %.0f",
+            metrics.getOrDefault("lateCorrections", 0.0),
+            metrics.getOrDefault("deadLetters", 0.0)));
+    return line.toString();
+  }
+
+  private static final List<String> STATUS_METRICS =
+      List.of(
+          "changesProcessed", "watermarkLagMs", "latencyP99Ms", "lateCorrections", "deadLetters");
+
+  private double lastProcessed = -1;
+  private long lastProcessedAt;
+
+  /** Operator metrics of the running job, by name, summed over subtasks. */
+  Map<String, Double> metrics(String... names) {
+    String id = job().path("jid").asText();
+    return id.isEmpty() ? Map.of() : operatorMetrics(id, List.of(names));
+  }
+
+  /** How often the running job restarted inside its JVM. */
+  long restarts() {
+    String id = job().path("jid").asText();
+    JsonNode values = get("/jobs/" + id + "/metrics?get=numRestarts");
+    return values.isArray() && !values.isEmpty() ? values.get(0).path("value").asLong(0) : 0;
+  }
+
+  // Operator metric ids read like "0.change-router.changesProcessed": subtask, operator, name.
+  private Map<String, Double> operatorMetrics(String job, List<String> names) {
+    Map<String, Double> values = new java.util.HashMap<>();
+    for (JsonNode vertex : get("/jobs/" + job).path("vertices")) {
+      String base = "/jobs/" + job + "/vertices/" + vertex.path("id").asText() + "/metrics";
+      List<String> wanted = new java.util.ArrayList<>();
+      for (JsonNode metric : get(base)) {
+        String metricId = metric.path("id").asText();
+        if (names.stream().anyMatch(name -> metricId.endsWith("." + name))) {
+          wanted.add(metricId);
+        }
+      }
+      if (wanted.isEmpty()) {
+        continue;
+      }
+      for (JsonNode metric : get(base + "?get=" + String.join(",", wanted))) {
+        String metricId = metric.path("id").asText();
+        String name = metricId.substring(metricId.lastIndexOf('.') + 1);
+        try {
+          values.merge(name, Double.parseDouble(metric.path("value").asText()), Double::sum);
+        } catch (NumberFormatException e) {
+          // not a number yet (e.g. a gauge before its first value): left out
+        }
+      }
+    }
+    return values;
   }
 
   private JsonNode job() {

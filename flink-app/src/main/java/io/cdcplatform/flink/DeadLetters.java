@@ -1,0 +1,74 @@
+package io.cdcplatform.flink;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends records that could not be decoded to the dead-letter topic, with the reason and where they
+ * were read, and counts them ({@code deadLetters}); decoded changes go on. The job neither fails
+ * nor restarts over a bad record, and nothing is dropped without a trace.
+ */
+final class DeadLetters extends ProcessFunction<Change, Change> {
+
+  private static final long serialVersionUID = 1L;
+  private static final Logger LOG = LoggerFactory.getLogger(DeadLetters.class);
+
+  static final OutputTag<Change> TAG = new OutputTag<>("dead-letters") {};
+
+  private transient Counter deadLetters;
+
+  @Override
+  public void open(org.apache.flink.api.common.functions.OpenContext openContext) {
+    deadLetters = getRuntimeContext().getMetricGroup().counter("deadLetters");
+  }
+
+  @Override
+  public void processElement(Change change, Context context, Collector<Change> out) {
+    if (change.poison()) {
+      deadLetters.inc();
+      LOG.warn("dead letter from {}: {}", change.coordinates(), change.reason);
+      context.output(TAG, change);
+    } else {
+      out.collect(change);
+    }
+  }
+
+  /** Writes a dead letter as JSON, keyed by the coordinates of the record it stands for. */
+  static final class Serializer implements KafkaRecordSerializationSchema<Change> {
+
+    private static final long serialVersionUID = 1L;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String topic;
+
+    Serializer(String topic) {
+      this.topic = topic;
+    }
+
+    @Override
+    public ProducerRecord<byte[], byte[]> serialize(
+        Change change, KafkaSinkContext context, Long timestamp) {
+      ObjectNode letter = JSON.createObjectNode();
+      letter.put("reason", change.reason);
+      letter.put("topic", change.topic);
+      letter.put("partition", change.partition);
+      letter.put("offset", change.offset);
+      letter.put("timestamp", change.kafkaTimestamp);
+      letter.put("key", change.rawKey);
+      letter.put("value", change.rawValue);
+      return new ProducerRecord<>(
+          topic,
+          change.coordinates().getBytes(StandardCharsets.UTF_8),
+          letter.toString().getBytes(StandardCharsets.UTF_8));
+    }
+  }
+}
