@@ -101,6 +101,7 @@ public final class AnalyticsJob {
             .setGroupId("cdc-analytics")
             .setStartingOffsets(OffsetsInitializer.earliest())
             .setProperty("isolation.level", "read_committed")
+            .setProperties(kafkaClient(settings))
             .setDeserializer(new ChangeDecoder(settings.topicPrefix()))
             .build();
     WatermarkStrategy<Change> watermarks =
@@ -122,6 +123,7 @@ public final class AnalyticsJob {
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                 .setTransactionalIdPrefix("cdc-analytics-dead-letters")
                 .setProperty("transaction.timeout.ms", "600000")
+                .setKafkaProducerConfig(kafkaClient(settings))
                 .build())
         .name("dead-letter-topic")
         .uid("dead-letter-topic");
@@ -144,7 +146,7 @@ public final class AnalyticsJob {
                     settings.jdbcUrl(),
                     settings.jdbcUser(),
                     settings.jdbcPassword(),
-                    settings.kafkaBootstrapServers())))
+                    settings.kafkaProperties())))
         .name("pipeline-latency")
         .uid("pipeline-latency")
         .setParallelism(1);
@@ -176,6 +178,12 @@ public final class AnalyticsJob {
       statements.addInsertSql("INSERT INTO " + output.name() + "_topic " + output.query());
     }
     return statements;
+  }
+
+  private static java.util.Properties kafkaClient(JobSettings settings) {
+    java.util.Properties properties = new java.util.Properties();
+    properties.putAll(settings.kafkaClientProperties());
+    return properties;
   }
 
   static Configuration configuration(JobSettings settings) {

@@ -47,10 +47,31 @@ final class AnalyticsSql {
           'key.json.timestamp-format.standard' = 'ISO-8601',
           'value.format' = 'json',
           'value.json.timestamp-format.standard' = 'ISO-8601',
-          'value.json.encode.decimal-as-plain-number' = 'true'
+          'value.json.encode.decimal-as-plain-number' = 'true'%s
         )
         """
-        .formatted(name, columns, topic, settings.kafkaBootstrapServers(), name.replace('_', '-'));
+        .formatted(
+            name,
+            columns,
+            topic,
+            settings.kafkaBootstrapServers(),
+            name.replace('_', '-'),
+            clientProperties(settings));
+  }
+
+  private static String clientProperties(JobSettings settings) {
+    StringBuilder options = new StringBuilder();
+    settings
+        .kafkaClientProperties()
+        .forEach(
+            (key, value) ->
+                options
+                    .append(",\n  'properties.")
+                    .append(key)
+                    .append("' = '")
+                    .append(value.replace("'", "''"))
+                    .append("'"));
+    return options.toString();
   }
 
   static final String STATUS_TOTALS_COLUMNS =

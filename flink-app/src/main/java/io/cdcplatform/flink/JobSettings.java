@@ -22,7 +22,8 @@ public record JobSettings(
     Duration sourceIdleTimeout,
     String deadLetterTopic,
     int parallelism,
-    int restPort) {
+    int restPort,
+    Map<String, String> kafkaClientProperties) {
 
   private static final Set<String> NAMES =
       Set.of(
@@ -38,7 +39,11 @@ public record JobSettings(
           "source-idle-timeout",
           "dead-letter-topic",
           "parallelism",
-          "rest-port");
+          "rest-port",
+          "kafka-security-protocol",
+          "kafka-sasl-username",
+          "kafka-sasl-password",
+          "kafka-ca-file");
 
   /**
    * Reads the settings.
@@ -73,7 +78,66 @@ public record JobSettings(
         lookup.duration("source-idle-timeout", "2s"),
         lookup.get("dead-letter-topic", topicPrefix + ".dead-letter"),
         lookup.positive("parallelism", "1"),
-        lookup.positive("rest-port", "8081"));
+        lookup.positive("rest-port", "8081"),
+        kafkaSecurity(lookup));
+  }
+
+  /**
+   * Client settings for an authenticated, encrypted Kafka listener: SCRAM-SHA-512 over TLS, the
+   * server certificate checked against a PEM CA file (Strimzi's cluster CA). Empty for PLAINTEXT.
+   */
+  private static Map<String, String> kafkaSecurity(Lookup lookup) {
+    String protocol = lookup.get("kafka-security-protocol", "PLAINTEXT");
+    switch (protocol) {
+      case "PLAINTEXT" -> {
+        return Map.of();
+      }
+      case "SASL_SSL" -> {
+        String username = lookup.required("kafka-sasl-username");
+        String password = lookup.required("kafka-sasl-password");
+        String caFile = lookup.required("kafka-ca-file");
+        return Map.of(
+            "security.protocol",
+            "SASL_SSL",
+            "sasl.mechanism",
+            "SCRAM-SHA-512",
+            "sasl.jaas.config",
+            "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
+                + username.replace("\"", "\\\"")
+                + "\" password=\""
+                + password.replace("\"", "\\\"")
+                + "\";",
+            "ssl.truststore.type",
+            "PEM",
+            "ssl.truststore.location",
+            caFile);
+      }
+      default ->
+          throw new IllegalArgumentException(
+              "--kafka-security-protocol: expected PLAINTEXT or SASL_SSL, got '" + protocol + "'");
+    }
+  }
+
+  /** The Kafka client settings as {@link java.util.Properties}, for clients built in code. */
+  java.util.Properties kafkaProperties() {
+    java.util.Properties properties = new java.util.Properties();
+    properties.put("bootstrap.servers", kafkaBootstrapServers);
+    properties.putAll(kafkaClientProperties);
+    return properties;
+  }
+
+  @Override
+  public String toString() {
+    // The password must not reach a log line.
+    return "JobSettings[kafka="
+        + kafkaBootstrapServers
+        + " "
+        + kafkaClientProperties.getOrDefault("security.protocol", "PLAINTEXT")
+        + ", jdbc="
+        + jdbcUrl
+        + " as "
+        + jdbcUser
+        + "]";
   }
 
   private record Lookup(Map<String, String> given, Map<String, String> environment) {

@@ -43,7 +43,7 @@ final class LatencySink extends RichSinkFunction<Long>
   static final String TOPIC = "analytics.pipeline_latency_minute";
   private static final long MINUTE = 60_000L;
 
-  record Target(String jdbcUrl, String user, String password, String kafkaBootstrapServers)
+  record Target(String jdbcUrl, String user, String password, Properties kafka)
       implements Serializable {}
 
   /** A growable array of longs. */
@@ -178,7 +178,7 @@ final class LatencySink extends RichSinkFunction<Long>
   private KafkaProducer<String, String> producer() {
     if (producer == null) {
       Properties properties = new Properties();
-      properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, target.kafkaBootstrapServers());
+      properties.putAll(target.kafka());
       properties.put(ProducerConfig.ACKS_CONFIG, "all");
       properties.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
       properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);

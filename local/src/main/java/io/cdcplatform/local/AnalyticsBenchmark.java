@@ -38,9 +38,11 @@ import picocli.CommandLine;
  * rate, the end-to-end latency from a source commit to the analytics row visible in PostgreSQL (a
  * probe order's amount is changed every 200 ms and its customer's row in {@code
  * analytics.customer_value} is polled until it shows the new amount), the job's own latency
- * figures, and whether the job kept up: its backlog (change-topic records not yet consumed by the
- * job) at the middle and at the end of the run. A rate is sustained when the backlog at the end is
- * under two seconds of input and not growing; the sweep stops at the first rate that is not.
+ * figures, and whether the job kept up: its backlog (change-topic records not yet committed as
+ * consumed by the job, which commits its offsets with each checkpoint) is sampled every second. A
+ * rate is sustained when the workload reached it, every probe was seen, and over the second half of
+ * the run the backlog never exceeded three seconds of input; the sweep stops at the first rate that
+ * is not. A warm-up run at the first rate comes first and is not reported.
  */
 public final class AnalyticsBenchmark {
 
@@ -72,6 +74,8 @@ public final class AnalyticsBenchmark {
         model = ShopModel.load(db);
         insertProbe(db);
       }
+      measure(pipeline, model, rates[0], Duration.ofSeconds(Math.min(seconds, 20)));
+      awaitBacklogDrained(pipeline);
       int sustained = 0;
       for (int rate : rates) {
         Result result = measure(pipeline, model, rate, Duration.ofSeconds(seconds));
@@ -117,16 +121,20 @@ public final class AnalyticsBenchmark {
                 throw new IllegalStateException(e);
               }
             });
-    CompletableFuture<Long> midBacklog =
-        CompletableFuture.supplyAsync(
-            () -> {
-              try {
-                TimeUnit.MILLISECONDS.sleep(duration.toMillis() / 2);
-                return backlog(pipeline);
-              } catch (Exception e) {
-                throw new IllegalStateException(e);
-              }
-            });
+    List<Long> backlogs = java.util.Collections.synchronizedList(new ArrayList<>());
+    java.util.concurrent.ScheduledExecutorService sampler =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+    sampler.scheduleAtFixedRate(
+        () -> {
+          try {
+            backlogs.add(backlog(pipeline));
+          } catch (Exception e) {
+            backlogs.add(Long.MAX_VALUE);
+          }
+        },
+        1,
+        1,
+        TimeUnit.SECONDS);
     List<Double> latencies = new ArrayList<>();
     List<Double> toKafka = new ArrayList<>();
     int missed = 0;
@@ -171,11 +179,16 @@ public final class AnalyticsBenchmark {
     }
     watcher.close();
     IngestReport report = load.get();
-    long endBacklog = backlog(pipeline);
-    long middle = midBacklog.get();
+    sampler.shutdownNow();
+    List<Long> secondHalf;
+    synchronized (backlogs) {
+      secondHalf = List.copyOf(backlogs.subList(backlogs.size() / 2, backlogs.size()));
+    }
+    long worstBacklog = secondHalf.stream().mapToLong(Long::longValue).max().orElse(Long.MAX_VALUE);
     double achieved = report.changes() / (double) duration.toSeconds();
-    boolean keptUp =
-        missed == 0 && endBacklog < 2 * achieved && endBacklog <= Math.max(middle, achieved);
+    // Kept up: the workload reached its rate (the writer shares the two cores with the stack), no
+    // probe was lost, and the job's backlog stayed within three seconds of input.
+    boolean keptUp = missed == 0 && achieved >= 0.95 * rate && worstBacklog <= 3 * achieved;
     Collections.sort(latencies);
     Collections.sort(toKafka);
     String line =
@@ -183,8 +196,8 @@ public final class AnalyticsBenchmark {
             Locale.ROOT,
             "analytics at %d changes/s (achieved %.0f/s for %ds): commit to analytics row, %d"
                 + " probes: p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms; of which commit to"
-                + " Kafka (Debezium) p50 %.0f ms, p99 %.0f ms; job's own figures %s; backlog %d"
-                + " records at mid-run, %d at the end: %s%s",
+                + " Kafka (Debezium) p50 %.0f ms, p99 %.0f ms; job's own figures per minute %s; backlog"
+                + " at most %d records over the second half: %s%s",
             rate,
             achieved,
             duration.toSeconds(),
@@ -196,8 +209,7 @@ public final class AnalyticsBenchmark {
             percentile(toKafka, 0.50),
             percentile(toKafka, 0.99),
             jobLatency(pipeline, startedAt),
-            middle,
-            endBacklog,
+            worstBacklog,
             keptUp ? "kept up" : "fell behind",
             missed == 0 ? "" : "; " + missed + " probes not seen within 30 s");
     return new Result(line, keptUp);

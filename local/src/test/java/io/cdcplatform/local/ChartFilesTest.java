@@ -74,10 +74,12 @@ class ChartFilesTest {
             "cdc.shop.orders",
             "cdc.shop.heartbeat",
             "__debezium-heartbeat.cdc",
+            "cdc.dead-letter",
             "analytics.status_totals",
             "analytics.category_revenue_minute",
             "analytics.customer_value",
-            "analytics.freshness");
+            "analytics.freshness",
+            "analytics.pipeline_latency_minute");
     assertThat(chart.topics())
         .allSatisfy(
             topic -> {
