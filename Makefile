@@ -65,6 +65,11 @@ bench-ingest: jdk ## measure the ingest ceiling: committed changes/s at full spe
 	$(MVN) $(MVN_QUIET) -DskipTests -Dspotless.check.skip=true -pl local -am package
 	$(call run-module,local,io.cdcplatform.local.IngestBenchmark $(BENCH_SECONDS))
 
+.PHONY: manifests
+manifests: jdk ## render manifests/ from the chart with the kind values (never edit manifests/ by hand)
+	$(MVN) $(MVN_QUIET) -DskipTests -Dspotless.check.skip=true -pl chart-tools -am package
+	$(call run-module,chart-tools,io.cdcplatform.chart.RenderManifests helm/cdc-platform helm/values-kind.yaml manifests)
+
 .PHONY: clean
 clean: ## remove build output
 	$(MVN) $(MVN_QUIET) clean

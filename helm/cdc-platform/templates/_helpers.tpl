@@ -1,0 +1,39 @@
+{{/* Common labels of every object; the component names the stage. */}}
+{{- define "cdc.labels" -}}
+app.kubernetes.io/name: {{ .root.Chart.Name }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/version: {{ .root.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+app.kubernetes.io/part-of: cdc-platform
+app.kubernetes.io/component: {{ .component }}
+helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
+{{- end }}
+
+{{/* Labels that select the pods of one component. */}}
+{{- define "cdc.selectorLabels" -}}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{/* Pod security: non-root, the runtime's default seccomp profile. */}}
+{{- define "cdc.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: {{ .uid }}
+runAsGroup: {{ .uid }}
+fsGroup: {{ .uid }}
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{/* Container security: no privilege escalation, no capabilities, read-only root unless the image must write. */}}
+{{- define "cdc.containerSecurityContext" -}}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: {{ .readOnly }}
+capabilities:
+  drop: ["ALL"]
+{{- end }}
+
+{{/* An image of this project. */}}
+{{- define "cdc.image" -}}
+{{ .root.Values.images.registry }}/{{ .name }}:{{ .root.Values.images.tag }}
+{{- end }}
