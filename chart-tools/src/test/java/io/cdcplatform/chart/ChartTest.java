@@ -293,6 +293,7 @@ class ChartTest {
                 assertThat(args)
                     .containsSubsequence("--" + setting.getKey(), setting.getValue().asText()));
     assertThat(job.path("upgradeMode").asText()).isEqualTo("last-state");
+    assertThat(args).containsSubsequence("--restore-retained", "false");
     JsonNode connector =
         ofKind(RENDERED.get("kind"), "KafkaConnector").getFirst().at("/spec/config");
     assertThat(connector.path("slot.name").asText()).isEqualTo("cdc_debezium");

@@ -62,13 +62,21 @@ public final class AnalyticsJob {
     }
     AnalyticsSchema.ensure(settings);
     Configuration configuration = configuration(settings);
-    Optional<String> restore = RetainedCheckpoints.latest(settings.checkpointDirectory());
+    // Run by itself (make demo), the job resumes from its newest retained checkpoint. Under the
+    // Flink Kubernetes Operator, which restores the job itself (upgradeMode last-state), it does
+    // not.
+    Optional<String> restore =
+        settings.restoreRetained()
+            ? RetainedCheckpoints.latest(settings.checkpointDirectory())
+            : Optional.empty();
     if (restore.isPresent()) {
       LOG.info("restoring from retained checkpoint {}", restore.get());
       configuration.set(StateRecoveryOptions.SAVEPOINT_PATH, restore.get());
     } else {
       LOG.info(
-          "no retained checkpoint in {}: starting from the earliest offsets",
+          settings.restoreRetained()
+              ? "no retained checkpoint in {}: starting from the earliest offsets"
+              : "restore-retained is off: the deployment restores the job's state ({})",
           settings.checkpointDirectory());
     }
     StreamExecutionEnvironment env =

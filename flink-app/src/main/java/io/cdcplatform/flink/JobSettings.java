@@ -23,6 +23,7 @@ public record JobSettings(
     String deadLetterTopic,
     int parallelism,
     int restPort,
+    boolean restoreRetained,
     Map<String, String> kafkaClientProperties) {
 
   private static final Set<String> NAMES =
@@ -40,6 +41,7 @@ public record JobSettings(
           "dead-letter-topic",
           "parallelism",
           "rest-port",
+          "restore-retained",
           "kafka-security-protocol",
           "kafka-sasl-username",
           "kafka-sasl-password",
@@ -79,6 +81,7 @@ public record JobSettings(
         lookup.get("dead-letter-topic", topicPrefix + ".dead-letter"),
         lookup.positive("parallelism", "1"),
         lookup.positive("rest-port", "8081"),
+        lookup.bool("restore-retained", "true"),
         kafkaSecurity(lookup));
   }
 
@@ -180,6 +183,17 @@ public record JobSettings(
         case "s" -> Duration.ofSeconds(amount);
         case "m" -> Duration.ofMinutes(amount);
         default -> Duration.ofHours(amount);
+      };
+    }
+
+    boolean bool(String name, String fallback) {
+      String value = get(name, fallback);
+      return switch (value) {
+        case "true" -> true;
+        case "false" -> false;
+        default ->
+            throw new IllegalArgumentException(
+                "--" + name + ": expected true or false, got '" + value + "'");
       };
     }
 

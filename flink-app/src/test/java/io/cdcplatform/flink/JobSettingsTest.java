@@ -28,6 +28,11 @@ class JobSettingsTest {
     assertThat(settings.outOfOrderness()).isEqualTo(Duration.ofSeconds(5));
     assertThat(settings.topicPrefix()).isEqualTo("cdc");
     assertThat(settings.parallelism()).isEqualTo(1);
+    assertThat(settings.restoreRetained()).isTrue();
+    assertThat(
+            JobSettings.parse(new String[] {"--restore-retained", "false"}, ENVIRONMENT)
+                .restoreRetained())
+        .isFalse();
   }
 
   @ParameterizedTest
@@ -38,6 +43,7 @@ class JobSettingsTest {
             + " 500ms, 5s or 1m, got '0s'",
         "--out-of-orderness | soon | --out-of-orderness: expected a positive duration",
         "--parallelism | 0 | --parallelism: expected a whole number of at least 1, got '0'",
+        "--restore-retained | yes | --restore-retained: expected true or false, got 'yes'",
         "--kafka-security-protocol | SSL | --kafka-security-protocol: expected PLAINTEXT or"
             + " SASL_SSL, got 'SSL'",
         "--kafka-security-protocol | SASL_SSL | --kafka-sasl-username (or"
