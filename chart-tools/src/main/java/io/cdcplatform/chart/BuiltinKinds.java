@@ -1,6 +1,7 @@
 package io.cdcplatform.chart;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesResource;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -25,9 +26,7 @@ public final class BuiltinKinds {
   public static List<String> validate(JsonNode object) throws Exception {
     String text = Chart.YAML.writeValueAsString(object);
     Object typed = Serialization.unmarshal(text);
-    if (!(typed instanceof HasMetadata resource)
-        || resource.getClass().getPackageName().equals("io.fabric8.kubernetes.api.model")
-            && resource.getClass().getSimpleName().equals("GenericKubernetesResource")) {
+    if (!(typed instanceof HasMetadata) || typed instanceof GenericKubernetesResource) {
       return List.of(
           "not a built-in kind fabric8 knows: "
               + object.path("apiVersion").asText()

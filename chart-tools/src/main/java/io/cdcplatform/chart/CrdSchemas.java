@@ -43,20 +43,16 @@ public final class CrdSchemas {
           }
           ObjectNode schema =
               (ObjectNode) version.path("schema").path("openAPIV3Schema").deepCopy();
+          // metadata has checks of its own (names, labels); some CRDs leave out apiVersion and
+          // kind.
           ObjectNode root = (ObjectNode) schema.path("properties");
-          root.remove("metadata");
+          root.putObject("metadata").put("type", "object");
           root.putObject("apiVersion").put("type", "string");
           root.putObject("kind").put("type", "string");
-          ((ObjectNode) schema.path("properties")).putObject("metadata").put("type", "object");
           tighten(schema);
           schemas.put(
               key(group + "/" + version.path("name").asText(), kind),
-              registry.getSchema(
-                  Chart.YAML
-                      .writerFor(JsonNode.class)
-                      .withDefaultPrettyPrinter()
-                      .writeValueAsString(schema),
-                  InputFormat.YAML));
+              registry.getSchema(Chart.YAML.writeValueAsString(schema), InputFormat.YAML));
         }
       }
     }

@@ -51,15 +51,12 @@ class ChartTest {
         }
       }
     }
-    try (InputStream in =
-        CrdSchemas.class.getResourceAsStream(
-            "/META-INF/fabric8/flinkdeployments.flink.apache.org-v1.yml")) {
-      crds.add(in);
-    }
-    try (InputStream in =
-        CrdSchemas.class.getResourceAsStream(
-            "/META-INF/fabric8/flinkdeployments.flink.apache.org-v1beta1.yml")) {
-      crds.add(in);
+    for (String version : List.of("v1", "v1beta1")) {
+      try (InputStream in =
+          CrdSchemas.class.getResourceAsStream(
+              "/META-INF/fabric8/flinkdeployments.flink.apache.org-" + version + ".yml")) {
+        crds.add(in);
+      }
     }
   }
 

@@ -109,7 +109,7 @@ public final class AnalyticsJob {
             .setGroupId("cdc-analytics")
             .setStartingOffsets(OffsetsInitializer.earliest())
             .setProperty("isolation.level", "read_committed")
-            .setProperties(kafkaClient(settings))
+            .setProperties(settings.kafkaProperties())
             .setDeserializer(new ChangeDecoder(settings.topicPrefix()))
             .build();
     WatermarkStrategy<Change> watermarks =
@@ -131,7 +131,7 @@ public final class AnalyticsJob {
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                 .setTransactionalIdPrefix("cdc-analytics-dead-letters")
                 .setProperty("transaction.timeout.ms", "600000")
-                .setKafkaProducerConfig(kafkaClient(settings))
+                .setKafkaProducerConfig(settings.kafkaProperties())
                 .build())
         .name("dead-letter-topic")
         .uid("dead-letter-topic");
@@ -186,12 +186,6 @@ public final class AnalyticsJob {
       statements.addInsertSql("INSERT INTO " + output.name() + "_topic " + output.query());
     }
     return statements;
-  }
-
-  private static java.util.Properties kafkaClient(JobSettings settings) {
-    java.util.Properties properties = new java.util.Properties();
-    properties.putAll(settings.kafkaClientProperties());
-    return properties;
   }
 
   static Configuration configuration(JobSettings settings) {

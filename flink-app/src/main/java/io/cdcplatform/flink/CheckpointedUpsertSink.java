@@ -5,18 +5,12 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.CheckpointListener;
-import org.apache.flink.api.common.state.ListState;
-import org.apache.flink.runtime.state.FunctionInitializationContext;
-import org.apache.flink.runtime.state.FunctionSnapshotContext;
-import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
-import org.apache.flink.streaming.api.functions.sink.RichSinkFunction;
 import org.apache.flink.table.connector.RuntimeConverter;
 import org.apache.flink.table.connector.sink.DynamicTableSink;
 import org.apache.flink.table.data.RowData;
@@ -27,16 +21,15 @@ import org.apache.flink.types.RowKind;
  * Writes an upsert changelog into a PostgreSQL table so that the table only ever shows results of
  * completed checkpoints.
  *
- * <p>Rows are collected per key between checkpoints; the batch of each checkpoint is kept in
- * operator state and written, in one database transaction, when that checkpoint completes. After a
- * crash the job resumes from its last completed checkpoint and writes that checkpoint's batch again
- * (the writes are idempotent: upserts of final values and deletes). The table therefore never holds
- * a result computed after the checkpoint the job resumed from. A plain upsert sink could: on
- * replay, changes from different topics can interleave differently, so a group updated before the
- * crash may never be touched again and would keep a value no run should show.
+ * <p>Rows are collected per key between checkpoints and written, in one database transaction, when
+ * their checkpoint completes ({@link CommitOnCheckpointSink}); the writes are idempotent (upserts
+ * of final values and deletes). The table therefore never holds a result computed after the
+ * checkpoint the job resumed from. A plain upsert sink could: on replay, changes from different
+ * topics can interleave differently, so a group updated before the crash may never be touched again
+ * and would keep a value no run should show.
  */
-final class CheckpointedUpsertSink extends RichSinkFunction<RowData>
-    implements CheckpointedFunction, CheckpointListener {
+final class CheckpointedUpsertSink
+    extends CommitOnCheckpointSink<RowData, LinkedHashMap<List<Object>, Row>> {
 
   private static final long serialVersionUID = 1L;
 
@@ -76,12 +69,10 @@ final class CheckpointedUpsertSink extends RichSinkFunction<RowData>
 
   private final Target target;
   private final DynamicTableSink.DataStructureConverter converter;
-  private transient Map<List<Object>, Row> current;
-  private transient TreeMap<Long, Map<List<Object>, Row>> pending;
-  private transient ListState<byte[]> state;
   private transient SinkConnection connection;
 
   CheckpointedUpsertSink(Target target, DynamicTableSink.DataStructureConverter converter) {
+    super("pending-" + target.table());
     this.target = target;
     this.converter = converter;
   }
@@ -92,55 +83,31 @@ final class CheckpointedUpsertSink extends RichSinkFunction<RowData>
   }
 
   @Override
-  public void invoke(RowData data, Context context) {
+  void initialize() {
+    connection = new SinkConnection(target.jdbcUrl(), target.user(), target.password());
+  }
+
+  @Override
+  LinkedHashMap<List<Object>, Row> newBatch() {
+    return new LinkedHashMap<>();
+  }
+
+  @Override
+  void add(LinkedHashMap<List<Object>, Row> batch, RowData data) {
     Row row = (Row) converter.toExternal(data);
     if (row.getKind() == RowKind.UPDATE_BEFORE) {
       return; // the UPDATE_AFTER that follows replaces it
     }
-    List<Object> key = new java.util.ArrayList<>(target.keys());
+    List<Object> key = new ArrayList<>(target.keys());
     for (int i = 0; i < target.keys(); i++) {
       key.add(row.getField(i));
     }
-    current.put(key, row);
+    batch.put(key, row);
   }
 
+  /** The batches merged, newest row per key, written in one database transaction. */
   @Override
-  public void snapshotState(FunctionSnapshotContext context) throws Exception {
-    pending.put(context.getCheckpointId(), current);
-    current = new LinkedHashMap<>();
-    state.update(List.of(SinkConnection.toBytes(pending)));
-  }
-
-  @Override
-  public void notifyCheckpointComplete(long checkpointId) throws Exception {
-    Map<Long, Map<List<Object>, Row>> due = pending.headMap(checkpointId, true);
-    if (due.isEmpty()) {
-      return;
-    }
-    write(due.values());
-    due.clear();
-  }
-
-  @Override
-  public void initializeState(FunctionInitializationContext context) throws Exception {
-    state = SinkConnection.batchState(context, "pending-" + target.table());
-    current = new LinkedHashMap<>();
-    pending = new TreeMap<>();
-    connection = new SinkConnection(target.jdbcUrl(), target.user(), target.password());
-    if (context.isRestored()) {
-      for (byte[] bytes : state.get()) {
-        pending.putAll(SinkConnection.<TreeMap<Long, Map<List<Object>, Row>>>fromBytes(bytes));
-      }
-      // Every restored batch belongs to a completed checkpoint (the one restored or an earlier
-      // one): write them now, whether or not they were written before the crash.
-      if (!pending.isEmpty()) {
-        write(pending.values());
-        pending.clear();
-      }
-    }
-  }
-
-  private void write(Iterable<Map<List<Object>, Row>> batches) throws SQLException {
+  void commit(List<LinkedHashMap<List<Object>, Row>> batches) throws SQLException {
     Map<List<Object>, Row> merged = new LinkedHashMap<>();
     for (Map<List<Object>, Row> batch : batches) {
       merged.putAll(batch);
@@ -176,6 +143,8 @@ final class CheckpointedUpsertSink extends RichSinkFunction<RowData>
 
   @Override
   public void close() {
-    connection.close();
+    if (connection != null) {
+      connection.close();
+    }
   }
 }

@@ -8,17 +8,10 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.CheckpointListener;
-import org.apache.flink.api.common.state.ListState;
-import org.apache.flink.runtime.state.FunctionInitializationContext;
-import org.apache.flink.runtime.state.FunctionSnapshotContext;
-import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
-import org.apache.flink.streaming.api.functions.sink.RichSinkFunction;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -29,22 +22,29 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * database (Debezium's {@code source.ts_ms}) to the moment the results that include it are written,
  * which is when the checkpoint that carries it completes and the analytics sinks commit.
  *
- * <p>Each checkpoint's commit times are kept with the checkpoint; when it completes, their
- * latencies join the samples of the current minute (by write time), and that minute's count, p50,
- * p95, p99 and max go to {@code analytics.pipeline_latency_minute} and, keyed by minute, to the
- * compacted topic of the same name. Both writes are idempotent upserts of the minute's figures, so
- * a rewrite after a restart leaves the same view.
+ * <p>Each checkpoint's commit times are kept with the checkpoint ({@link CommitOnCheckpointSink});
+ * when it completes, their latencies join the samples of the current minute (by write time), and
+ * that minute's count, p50, p95, p99 and max go to {@code analytics.pipeline_latency_minute} and,
+ * keyed by minute, to the compacted topic of the same name. Both writes are idempotent upserts of
+ * the minute's figures, so a rewrite after a restart leaves the same view.
  */
-final class LatencySink extends RichSinkFunction<Long>
-    implements CheckpointedFunction, CheckpointListener {
+final class LatencySink extends CommitOnCheckpointSink<Long, LatencySink.Samples> {
 
   private static final long serialVersionUID = 1L;
   static final String TABLE = "analytics.pipeline_latency_minute";
   static final String TOPIC = "analytics.pipeline_latency_minute";
   private static final long MINUTE = 60_000L;
 
-  record Target(String jdbcUrl, String user, String password, Properties kafka)
-      implements Serializable {}
+  static final List<String> COLUMNS =
+      List.of("minute_start", "change_count", "p50_ms", "p95_ms", "p99_ms", "max_ms");
+
+  /** The PostgreSQL table (keyed by minute) and the Kafka client settings. */
+  record Target(CheckpointedUpsertSink.Target table, Properties kafka) implements Serializable {
+
+    Target(String jdbcUrl, String user, String password, Properties kafka) {
+      this(new CheckpointedUpsertSink.Target(jdbcUrl, user, password, TABLE, COLUMNS, 1), kafka);
+    }
+  }
 
   /** A growable array of longs. */
   static final class Samples implements Serializable {
@@ -61,15 +61,13 @@ final class LatencySink extends RichSinkFunction<Long>
   }
 
   private final Target target;
-  private transient Samples current;
-  private transient TreeMap<Long, Samples> pending;
   private transient TreeMap<Long, Samples> minutes;
-  private transient ListState<byte[]> state;
   private transient SinkConnection connection;
   private transient KafkaProducer<String, String> producer;
   private transient volatile long lastP99 = -1;
 
   LatencySink(Target target) {
+    super("latency-samples");
     this.target = target;
   }
 
@@ -79,50 +77,40 @@ final class LatencySink extends RichSinkFunction<Long>
   }
 
   @Override
-  public void invoke(Long sourceCommitMillis, Context context) {
-    current.add(sourceCommitMillis);
+  void initialize() {
+    minutes = new TreeMap<>();
+    CheckpointedUpsertSink.Target table = target.table();
+    connection = new SinkConnection(table.jdbcUrl(), table.user(), table.password());
   }
 
   @Override
-  public void snapshotState(FunctionSnapshotContext context) throws Exception {
-    pending.put(context.getCheckpointId(), current);
-    current = new Samples();
-    state.update(List.of(SinkConnection.toBytes(new TreeMap[] {pending, minutes})));
+  Samples newBatch() {
+    return new Samples();
   }
 
   @Override
-  public void notifyCheckpointComplete(long checkpointId) throws Exception {
-    Map<Long, Samples> due = pending.headMap(checkpointId, true);
-    if (due.isEmpty()) {
-      return;
-    }
-    record(due.values(), System.currentTimeMillis());
-    due.clear();
+  void add(Samples batch, Long sourceCommitMillis) {
+    batch.add(sourceCommitMillis);
+  }
+
+  /** The samples of the current minute are checkpointed too: its percentiles stay exact. */
+  @Override
+  Serializable extraState() {
+    return minutes;
   }
 
   @Override
   @SuppressWarnings("unchecked")
-  public void initializeState(FunctionInitializationContext context) throws Exception {
-    state = SinkConnection.batchState(context, "latency-samples");
-    current = new Samples();
-    pending = new TreeMap<>();
-    minutes = new TreeMap<>();
-    connection = new SinkConnection(target.jdbcUrl(), target.user(), target.password());
-    if (context.isRestored()) {
-      for (byte[] bytes : state.get()) {
-        TreeMap<Long, Samples>[] restored = SinkConnection.fromBytes(bytes);
-        pending.putAll(restored[0]);
-        minutes.putAll(restored[1]);
-      }
-      // Restored batches belong to completed checkpoints: their results are written now.
-      if (!pending.isEmpty()) {
-        record(pending.values(), System.currentTimeMillis());
-        pending.clear();
-      }
-    }
+  void restoreExtraState(Serializable extra) {
+    minutes.putAll((TreeMap<Long, Samples>) extra);
   }
 
-  private void record(Iterable<Samples> batches, long writtenAt) throws Exception {
+  @Override
+  void commit(List<Samples> batches) throws Exception {
+    record(batches, System.currentTimeMillis());
+  }
+
+  private void record(List<Samples> batches, long writtenAt) throws Exception {
     long minute = Math.floorDiv(writtenAt, MINUTE) * MINUTE;
     Samples samples = minutes.computeIfAbsent(minute, m -> new Samples());
     int before = samples.size;
@@ -145,15 +133,7 @@ final class LatencySink extends RichSinkFunction<Long>
     LocalDateTime start = LocalDateTime.ofInstant(Instant.ofEpochMilli(minute), ZoneOffset.UTC);
     connection.commit(
         db -> {
-          try (PreparedStatement upsert =
-              db.prepareStatement(
-                  "INSERT INTO "
-                      + TABLE
-                      + " (minute_start, change_count, p50_ms, p95_ms, p99_ms, max_ms)"
-                      + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (minute_start) DO UPDATE SET"
-                      + " change_count = EXCLUDED.change_count, p50_ms = EXCLUDED.p50_ms,"
-                      + " p95_ms = EXCLUDED.p95_ms, p99_ms = EXCLUDED.p99_ms,"
-                      + " max_ms = EXCLUDED.max_ms")) {
+          try (PreparedStatement upsert = db.prepareStatement(target.table().upsert())) {
             upsert.setObject(1, start.atOffset(ZoneOffset.UTC));
             upsert.setLong(2, stats.count());
             upsert.setLong(3, stats.p50());
@@ -190,7 +170,9 @@ final class LatencySink extends RichSinkFunction<Long>
 
   @Override
   public void close() {
-    connection.close();
+    if (connection != null) {
+      connection.close();
+    }
     if (producer != null) {
       producer.close();
     }

@@ -1,6 +1,5 @@
 package io.cdcplatform.flink;
 
-import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -155,14 +154,10 @@ enum ShopTable {
   Schema schema() {
     Schema.Builder schema = Schema.newBuilder();
     for (Column column : columns) {
-      DataType type =
-          column.type() == Type.TIMESTAMP
-              ? column.dataType().bridgedTo(Instant.class)
-              : column.type() == Type.DECIMAL
-                  ? column.dataType().bridgedTo(BigDecimal.class)
-                  : column.dataType();
-      schema.column(
-          column.name(), column.name().equals(columns.get(0).name()) ? type.notNull() : type);
+      // The key is never null; the values arrive in each type's default class (Instant,
+      // BigDecimal).
+      boolean key = column == columns.get(0);
+      schema.column(column.name(), key ? column.dataType().notNull() : column.dataType());
     }
     return schema
         .columnByMetadata("rowtime", "TIMESTAMP_LTZ(3)")

@@ -1,6 +1,5 @@
 package io.cdcplatform.flink;
 
-import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -138,15 +137,13 @@ final class WindowMarker extends KeyedProcessFunction<String, Row, Row> {
   }
 
   private static Row marked(RowKind kind, Row values, boolean closed, long corrections) {
-    Row row =
-        Row.ofKind(
-            kind,
-            values.getField(0),
-            values.getField(1),
-            values.getField(2),
-            (BigDecimal) values.getField(3),
-            closed,
-            corrections);
-    return row;
+    return Row.ofKind(
+        kind,
+        values.getField(0),
+        values.getField(1),
+        values.getField(2),
+        values.getField(3),
+        closed,
+        corrections);
   }
 }

@@ -25,6 +25,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -121,9 +123,8 @@ public final class AnalyticsBenchmark {
                 throw new IllegalStateException(e);
               }
             });
-    List<Long> backlogs = java.util.Collections.synchronizedList(new ArrayList<>());
-    java.util.concurrent.ScheduledExecutorService sampler =
-        java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+    List<Long> backlogs = Collections.synchronizedList(new ArrayList<>());
+    ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
     sampler.scheduleAtFixedRate(
         () -> {
           try {

@@ -45,6 +45,13 @@ final class FlinkJob {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  // The operator metrics of the status line, and the last count for the changes/s figure.
+  private static final List<String> STATUS_METRICS =
+      List.of(
+          "changesProcessed", "watermarkLagMs", "latencyP99Ms", "lateCorrections", "deadLetters");
+  private double lastProcessed = -1;
+  private long lastProcessedAt;
+
   private final Path home;
   private final int restPort;
   private final Path work;
@@ -178,13 +185,6 @@ final class FlinkJob {
             metrics.getOrDefault("deadLetters", 0.0)));
     return line.toString();
   }
-
-  private static final List<String> STATUS_METRICS =
-      List.of(
-          "changesProcessed", "watermarkLagMs", "latencyP99Ms", "lateCorrections", "deadLetters");
-
-  private double lastProcessed = -1;
-  private long lastProcessedAt;
 
   /** Operator metrics of the running job, by name, summed over subtasks. */
   Map<String, Double> metrics(String... names) {
