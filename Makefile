@@ -105,13 +105,25 @@ operators: ## install cert-manager, Strimzi and the Flink Kubernetes Operator at
 	  --namespace flink-operator --create-namespace --set watchNamespaces="{$(NAMESPACE)}" --wait
 
 .PHONY: images
-images: ## (not yet available) build the ingest and analytics images with Jib for the kind registry
-	@echo "images: not available yet: the Jib build of ingest-job and of the Flink job image (a job jar on flink:1.20-java17) is still to be written"; exit 1
+# Maven arguments of the image build: the ingest job (Jib) and the analytics job (its job jar on
+# flink:1.20.3-java17, Jib), tagged $(IMAGE_REGISTRY)/<module>:0.1.0.
+IMAGE_REGISTRY ?= localhost:$(REGISTRY_PORT)/cdc-platform
+JIB = $(MVN) $(MVN_QUIET) -Pimages -DskipTests -Dspotless.check.skip=true -pl ingest-job,flink-app -am package \
+  -Dimage.registry=$(IMAGE_REGISTRY)
+
+images: jdk ## build the ingest and analytics images with Jib and push them to the kind registry
+	$(JIB) jib:build
+
+.PHONY: images-tar
+images-tar: jdk ## build the images as tarballs in <module>/target/jib-image.tar (no registry, no Docker)
+	$(JIB) jib:buildTar $(if $(BASE_IMAGE),-Djib.from.image=$(BASE_IMAGE))
 
 .PHONY: kind-load
-kind-load: ## load the project's images into the kind nodes (when not pulling from the registry)
+kind-load: jdk ## build the images into the local Docker daemon and load them into the kind nodes
+	$(call need,docker)
 	$(call need,kind)
-	kind load docker-image --name $(KIND_CLUSTER) localhost:$(REGISTRY_PORT)/cdc-platform/ingest-job:0.1.0 localhost:$(REGISTRY_PORT)/cdc-platform/flink-app:0.1.0
+	$(JIB) jib:dockerBuild
+	kind load docker-image --name $(KIND_CLUSTER) $(IMAGE_REGISTRY)/ingest-job:0.1.0 $(IMAGE_REGISTRY)/flink-app:0.1.0
 
 .PHONY: deploy
 deploy: ## helm upgrade --install with the kind values, after creating the credentials Secrets
