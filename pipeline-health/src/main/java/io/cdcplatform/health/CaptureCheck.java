@@ -1,0 +1,43 @@
+package io.cdcplatform.health;
+
+/** Judges the connector: known to Connect, RUNNING with every task RUNNING, its resource Ready. */
+final class CaptureCheck {
+
+  private CaptureCheck() {}
+
+  static Condition evaluate(CaptureObservation capture) {
+    String name = "connector " + capture.connector();
+    if (capture.state() == null) {
+      return Condition.failing(
+          Stage.CAPTURE, Reason.CONNECTOR_MISSING, name + " is not known to Kafka Connect");
+    }
+    if (!"RUNNING".equals(capture.state())) {
+      return Condition.failing(
+          Stage.CAPTURE, Reason.CONNECTOR_NOT_RUNNING, name + " is " + capture.state());
+    }
+    if (capture.tasks().isEmpty()) {
+      return Condition.failing(Stage.CAPTURE, Reason.NO_TASKS, name + " runs no tasks");
+    }
+    for (CaptureObservation.Task task : capture.tasks()) {
+      if (!"RUNNING".equals(task.state())) {
+        return Condition.failing(
+            Stage.CAPTURE,
+            Reason.TASK_NOT_RUNNING,
+            name
+                + " task "
+                + task.id()
+                + " is "
+                + task.state()
+                + (task.trace().isEmpty() ? "" : ": " + task.trace()));
+      }
+    }
+    Condition resource = ResourceCheck.failure(Stage.CAPTURE, capture.resource());
+    if (resource != null) {
+      return resource;
+    }
+    return Condition.healthy(
+        Stage.CAPTURE,
+        Reason.CONNECTOR_RUNNING,
+        name + " and its " + capture.tasks().size() + " task(s) are RUNNING");
+  }
+}

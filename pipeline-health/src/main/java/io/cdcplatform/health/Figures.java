@@ -1,0 +1,22 @@
+package io.cdcplatform.health;
+
+import java.time.Duration;
+
+/**
+ * The key figure of each stage, for status lines, dashboards and metrics; a field is null when its
+ * stage could not be observed.
+ *
+ * @param retainedWalBytes WAL the replication slot holds back
+ * @param runningTasks connector tasks in RUNNING state
+ * @param brokers registered Kafka brokers
+ * @param checkpointAge age of the job's newest completed checkpoint
+ * @param consumerLag records the job is behind its topics
+ * @param freshness how far the analytics tables trail the source
+ */
+public record Figures(
+    Long retainedWalBytes,
+    Integer runningTasks,
+    Integer brokers,
+    Duration checkpointAge,
+    Long consumerLag,
+    Duration freshness) {}

@@ -1,0 +1,58 @@
+package io.cdcplatform.health;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import java.time.Instant;
+
+/**
+ * Reads the analytics job's state, start and newest completed checkpoint from Flink's REST API.
+ * When several jobs share the name (an old attempt kept in the history), the newest one counts.
+ */
+public final class FlinkProbe {
+
+  private final JsonRest rest;
+  private final String jobName;
+
+  /**
+   * @param restUrl the JobManager's REST URL, e.g. {@code http://127.0.0.1:8081}
+   * @param jobName the job's name, e.g. {@code cdc-analytics}
+   */
+  public FlinkProbe(String restUrl, String jobName) {
+    this.rest = new JsonRest("Flink REST", restUrl);
+    this.jobName = jobName;
+  }
+
+  /**
+   * The job as Flink sees it, with the consumer lag given; the FlinkDeployment is added by the
+   * reconciler.
+   */
+  public ProcessingObservation job(long consumerLag) {
+    JsonNode overview = rest.get("/jobs/overview");
+    JsonNode newest = null;
+    JsonNode jobs = overview == null ? MissingNode.getInstance() : overview.path("jobs");
+    for (JsonNode job : jobs) {
+      if (jobName.equals(job.path("name").asText())
+          && (newest == null
+              || job.path("start-time").asLong() > newest.path("start-time").asLong())) {
+        newest = job;
+      }
+    }
+    if (newest == null) {
+      return new ProcessingObservation(jobName, null, null, null, consumerLag, null);
+    }
+    String id = newest.path("jid").asText();
+    JsonNode checkpoints = rest.get("/jobs/" + id + "/checkpoints");
+    long acknowledged =
+        checkpoints == null
+            ? 0
+            : checkpoints.path("latest").path("completed").path("latest_ack_timestamp").asLong(0);
+    long started = newest.path("start-time").asLong(0);
+    return new ProcessingObservation(
+        jobName,
+        newest.path("state").asText("UNKNOWN"),
+        started > 0 ? Instant.ofEpochMilli(started) : null,
+        acknowledged > 0 ? Instant.ofEpochMilli(acknowledged) : null,
+        consumerLag,
+        null);
+  }
+}

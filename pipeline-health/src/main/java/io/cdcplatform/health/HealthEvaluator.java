@@ -1,0 +1,73 @@
+package io.cdcplatform.health;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Turns a snapshot of observations into a verdict: one condition per stage, then {@code Ready},
+ * whose reason is that of the first stage, in pipeline order, that is not True. Pure: no I/O, the
+ * time comes in as an argument, the same snapshot and time give the same verdict.
+ */
+public final class HealthEvaluator {
+
+  private HealthEvaluator() {}
+
+  public static Verdict evaluate(PipelineSnapshot snapshot, Instant now) {
+    Slo slo = snapshot.slo();
+    List<Condition> conditions = new ArrayList<>();
+    conditions.add(judge(Stage.SOURCE, snapshot.source(), s -> SourceCheck.evaluate(s, slo)));
+    conditions.add(judge(Stage.CAPTURE, snapshot.capture(), CaptureCheck::evaluate));
+    conditions.add(judge(Stage.TRANSPORT, snapshot.transport(), TransportCheck::evaluate));
+    conditions.add(
+        judge(Stage.PROCESSING, snapshot.processing(), p -> ProcessingCheck.evaluate(p, slo, now)));
+    conditions.add(judge(Stage.SINK, snapshot.sink(), s -> SinkCheck.evaluate(s, slo, now)));
+    conditions.add(summary(conditions));
+    return new Verdict(conditions, figures(snapshot, now));
+  }
+
+  private static <T> Condition judge(
+      Stage stage, Observed<T> observed, Function<T, Condition> check) {
+    return observed.seen()
+        ? check.apply(observed.value())
+        : Condition.unobserved(stage, observed.failure());
+  }
+
+  private static Condition summary(List<Condition> stages) {
+    for (int i = 0; i < stages.size(); i++) {
+      Condition stage = stages.get(i);
+      if (!stage.isTrue()) {
+        return new Condition(
+            Verdict.READY,
+            Condition.Status.FALSE,
+            stage.reason(),
+            Stage.values()[i].conditionType() + ": " + stage.message());
+      }
+    }
+    return new Condition(
+        Verdict.READY,
+        Condition.Status.TRUE,
+        Reason.PIPELINE_FLOWING,
+        "changes flow from the source tables to the analytics tables");
+  }
+
+  private static Figures figures(PipelineSnapshot snapshot, Instant now) {
+    SourceObservation source = snapshot.source().value();
+    CaptureObservation capture = snapshot.capture().value();
+    TransportObservation transport = snapshot.transport().value();
+    ProcessingObservation processing = snapshot.processing().value();
+    SinkObservation sink = snapshot.sink().value();
+    return new Figures(
+        source == null || !source.exists() ? null : source.retainedWalBytes(),
+        capture == null
+            ? null
+            : (int) capture.tasks().stream().filter(t -> "RUNNING".equals(t.state())).count(),
+        transport == null ? null : transport.brokers(),
+        processing == null || processing.jobState() == null
+            ? null
+            : ProcessingCheck.checkpointAge(processing, now),
+        processing == null ? null : processing.consumerLag(),
+        sink == null || sink.newestHeartbeat() == null ? null : SinkCheck.freshness(sink, now));
+  }
+}

@@ -1,0 +1,109 @@
+package io.cdcplatform.health;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
+
+/**
+ * Describes the Kafka cluster through its AdminClient: registered brokers, partitions without a
+ * leader or short of in-sync replicas, and a consumer group's lag.
+ */
+public final class KafkaProbe implements AutoCloseable {
+
+  private static final long TIMEOUT_SECONDS = 5;
+
+  private final Admin admin;
+  private final String bootstrapServers;
+
+  /**
+   * @param clientProperties AdminClient settings: at least {@code bootstrap.servers}, plus the
+   *     security settings of the listener
+   */
+  public KafkaProbe(Map<String, Object> clientProperties) {
+    Map<String, Object> settings = new HashMap<>(clientProperties);
+    settings.putIfAbsent(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+    settings.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000);
+    this.bootstrapServers =
+        String.valueOf(settings.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG));
+    this.admin = Admin.create(settings);
+  }
+
+  /** The cluster without its Strimzi resource (the reconciler adds it). */
+  public Observed<TransportObservation> observe(String cluster, int expectedBrokers) {
+    try {
+      return Observed.of(cluster(cluster, expectedBrokers));
+    } catch (ProbeException e) {
+      return Observed.failed(e.getMessage());
+    }
+  }
+
+  public TransportObservation cluster(String cluster, int expectedBrokers) {
+    int brokers = await(admin.describeCluster().nodes()).size();
+    Collection<String> topics =
+        await(admin.listTopics(new ListTopicsOptions().listInternal(true)).names());
+    Map<String, TopicDescription> descriptions =
+        await(admin.describeTopics(topics).allTopicNames());
+    List<String> offline = new ArrayList<>();
+    List<String> underReplicated = new ArrayList<>();
+    descriptions.values().stream()
+        .sorted(java.util.Comparator.comparing(TopicDescription::name))
+        .forEach(
+            topic -> {
+              for (TopicPartitionInfo partition : topic.partitions()) {
+                String name = topic.name() + "-" + partition.partition();
+                if (partition.leader() == null || partition.leader().isEmpty()) {
+                  offline.add(name);
+                } else if (partition.isr().size() < partition.replicas().size()) {
+                  underReplicated.add(name);
+                }
+              }
+            });
+    return new TransportObservation(
+        cluster, expectedBrokers, brokers, offline, underReplicated, null);
+  }
+
+  /** Records the group has not yet committed past, over every partition it committed for. */
+  public long consumerLag(String group) {
+    Map<TopicPartition, OffsetAndMetadata> committed =
+        await(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata());
+    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+    committed.keySet().forEach(partition -> latest.put(partition, OffsetSpec.latest()));
+    long lag = 0;
+    for (var end : await(admin.listOffsets(latest).all()).entrySet()) {
+      OffsetAndMetadata position = committed.get(end.getKey());
+      lag += Math.max(0, end.getValue().offset() - (position == null ? 0 : position.offset()));
+    }
+    return lag;
+  }
+
+  private <T> T await(org.apache.kafka.common.KafkaFuture<T> future) {
+    try {
+      return future.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw new ProbeException("Kafka at " + bootstrapServers + ": " + JsonRest.describe(e));
+    } catch (TimeoutException e) {
+      throw new ProbeException("Kafka at " + bootstrapServers + " did not answer within 5 s");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ProbeException("Kafka probe interrupted");
+    }
+  }
+
+  @Override
+  public void close() {
+    admin.close(java.time.Duration.ofSeconds(2));
+  }
+}

@@ -1,0 +1,74 @@
+package io.cdcplatform.health;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.util.Properties;
+
+/**
+ * Reads the replication slot ({@code pg_replication_slots} against {@code pg_current_wal_lsn()})
+ * and the newest heartbeat in the analytics tables. Opens a short-lived connection per look, so a
+ * restarted database is seen again at the next look.
+ */
+public final class PostgresProbe {
+
+  static final String SLOT_QUERY =
+      "SELECT active, coalesce(wal_status, ''),"
+          + " coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn), 0)::bigint"
+          + " FROM pg_replication_slots WHERE slot_name = ?";
+  static final String FRESHNESS_TABLE = "analytics.freshness";
+  static final String FRESHNESS_QUERY = "SELECT max(beat_at) FROM " + FRESHNESS_TABLE;
+
+  private final String jdbcUrl;
+  private final Properties properties = new Properties();
+
+  public PostgresProbe(String jdbcUrl, String user, String password) {
+    this.jdbcUrl = jdbcUrl;
+    properties.setProperty("user", user);
+    properties.setProperty("password", password);
+    properties.setProperty("connectTimeout", "3");
+    properties.setProperty("socketTimeout", "5");
+    properties.setProperty("ApplicationName", "cdc-pipeline-health");
+  }
+
+  public Observed<SourceObservation> observeSlot(String slot) {
+    try (Connection connection = connect();
+        PreparedStatement query = connection.prepareStatement(SLOT_QUERY)) {
+      query.setString(1, slot);
+      try (ResultSet row = query.executeQuery()) {
+        if (!row.next()) {
+          return Observed.of(SourceObservation.missing(slot));
+        }
+        return Observed.of(
+            new SourceObservation(slot, true, row.getBoolean(1), row.getString(2), row.getLong(3)));
+      }
+    } catch (SQLException e) {
+      return Observed.failed(failure(e));
+    }
+  }
+
+  public Observed<SinkObservation> observeFreshness() {
+    try (Connection connection = connect();
+        PreparedStatement query = connection.prepareStatement(FRESHNESS_QUERY);
+        ResultSet row = query.executeQuery()) {
+      row.next();
+      Timestamp newest = row.getTimestamp(1);
+      return Observed.of(
+          new SinkObservation(FRESHNESS_TABLE, newest == null ? null : newest.toInstant()));
+    } catch (SQLException e) {
+      return Observed.failed(failure(e));
+    }
+  }
+
+  private Connection connect() throws SQLException {
+    return DriverManager.getConnection(jdbcUrl, properties);
+  }
+
+  private String failure(SQLException e) {
+    String target = jdbcUrl.replaceFirst("\\?.*$", "");
+    return "PostgreSQL at " + target + ": " + JsonRest.describe(e);
+  }
+}

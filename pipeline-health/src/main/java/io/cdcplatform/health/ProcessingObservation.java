@@ -1,0 +1,50 @@
+package io.cdcplatform.health;
+
+import java.time.Instant;
+
+/**
+ * The analytics job as Flink's REST API, its consumer group and its FlinkDeployment show it.
+ *
+ * @param job the job name
+ * @param jobState {@code RUNNING}, {@code RESTARTING}, {@code FAILED}, ...; null when no job of
+ *     that name runs
+ * @param jobStart when the job (this attempt) started, null when unknown
+ * @param lastCheckpoint when the newest completed checkpoint finished, null when none has
+ * @param consumerLag records the job's consumer group is behind the end of its topics
+ * @param deployment the FlinkDeployment's state, null without an operator
+ */
+public record ProcessingObservation(
+    String job,
+    String jobState,
+    Instant jobStart,
+    Instant lastCheckpoint,
+    long consumerLag,
+    Deployment deployment) {
+
+  public ProcessingObservation withConsumerLag(long lag) {
+    return new ProcessingObservation(job, jobState, jobStart, lastCheckpoint, lag, deployment);
+  }
+
+  public ProcessingObservation withDeployment(Deployment flinkDeployment) {
+    return new ProcessingObservation(
+        job, jobState, jobStart, lastCheckpoint, consumerLag, flinkDeployment);
+  }
+
+  /**
+   * The FlinkDeployment's status as the Flink Kubernetes Operator wrote it.
+   *
+   * @param name the FlinkDeployment's name
+   * @param lifecycleState {@code STABLE}, {@code DEPLOYED}, {@code UPGRADING}, {@code FAILED}, ...
+   * @param jobManagerStatus {@code READY}, {@code DEPLOYING}, {@code MISSING}, {@code ERROR}, ...
+   * @param error the operator's error message, or empty
+   * @param generation {@code metadata.generation}
+   * @param observedGeneration the generation the operator last reconciled
+   */
+  public record Deployment(
+      String name,
+      String lifecycleState,
+      String jobManagerStatus,
+      String error,
+      long generation,
+      long observedGeneration) {}
+}

@@ -1,0 +1,40 @@
+package io.cdcplatform.health;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The outcome of one evaluation: a condition per stage in pipeline order, then the summary {@code
+ * Ready}, and the key figures they were judged on.
+ */
+public record Verdict(List<Condition> conditions, Figures figures) {
+
+  /** The summary condition's type. */
+  public static final String READY = "Ready";
+
+  public Verdict {
+    conditions = List.copyOf(conditions);
+  }
+
+  public Condition ready() {
+    return condition(READY).orElseThrow();
+  }
+
+  public Optional<Condition> condition(String type) {
+    return conditions.stream().filter(c -> c.type().equals(type)).findFirst();
+  }
+
+  public Condition condition(Stage stage) {
+    return condition(stage.conditionType()).orElseThrow();
+  }
+
+  /** The first stage, in pipeline order, whose condition is not True. */
+  public Optional<Stage> failingStage() {
+    for (Stage stage : Stage.values()) {
+      if (!condition(stage).isTrue()) {
+        return Optional.of(stage);
+      }
+    }
+    return Optional.empty();
+  }
+}

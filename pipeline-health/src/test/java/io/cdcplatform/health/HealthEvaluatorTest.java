@@ -1,0 +1,484 @@
+package io.cdcplatform.health;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class HealthEvaluatorTest {
+
+  private static final Instant NOW = Instant.parse("2026-11-24T12:00:00Z");
+  private static final Slo SLO =
+      new Slo(Duration.ofSeconds(30), 1 << 20, Duration.ofSeconds(60), 1000);
+
+  private static final ResourceReadiness CONNECTOR_CR =
+      new ResourceReadiness("KafkaConnector", "cdc-source", true, "", 2, 2);
+  private static final ResourceReadiness KAFKA_CR =
+      new ResourceReadiness("Kafka", "cdc", true, "", 1, 1);
+  private static final ProcessingObservation.Deployment FLINK_CR =
+      new ProcessingObservation.Deployment("cdc-analytics", "STABLE", "READY", "", 3, 3);
+
+  static PipelineSnapshot healthy() {
+    return new PipelineSnapshot(
+        SLO,
+        Observed.of(new SourceObservation("cdc_debezium", true, true, "reserved", 64 * 1024)),
+        Observed.of(
+            new CaptureObservation(
+                "cdc-source",
+                "RUNNING",
+                List.of(new CaptureObservation.Task(0, "RUNNING", "")),
+                CONNECTOR_CR)),
+        Observed.of(new TransportObservation("cdc", 3, 3, List.of(), List.of(), KAFKA_CR)),
+        Observed.of(
+            new ProcessingObservation(
+                "cdc-analytics",
+                "RUNNING",
+                NOW.minusSeconds(600),
+                NOW.minusSeconds(2),
+                120,
+                FLINK_CR)),
+        Observed.of(new SinkObservation("analytics.freshness", NOW.minusSeconds(3))));
+  }
+
+  static PipelineSnapshot source(PipelineSnapshot s, SourceObservation o) {
+    return new PipelineSnapshot(
+        s.slo(), Observed.of(o), s.capture(), s.transport(), s.processing(), s.sink());
+  }
+
+  static PipelineSnapshot capture(PipelineSnapshot s, Observed<CaptureObservation> o) {
+    return new PipelineSnapshot(s.slo(), s.source(), o, s.transport(), s.processing(), s.sink());
+  }
+
+  static PipelineSnapshot transport(PipelineSnapshot s, TransportObservation o) {
+    return new PipelineSnapshot(
+        s.slo(), s.source(), s.capture(), Observed.of(o), s.processing(), s.sink());
+  }
+
+  static PipelineSnapshot processing(PipelineSnapshot s, Observed<ProcessingObservation> o) {
+    return new PipelineSnapshot(s.slo(), s.source(), s.capture(), s.transport(), o, s.sink());
+  }
+
+  static PipelineSnapshot sink(PipelineSnapshot s, SinkObservation o) {
+    return new PipelineSnapshot(
+        s.slo(), s.source(), s.capture(), s.transport(), s.processing(), Observed.of(o));
+  }
+
+  private static CaptureObservation connector(
+      String state, List<CaptureObservation.Task> tasks, ResourceReadiness cr) {
+    return new CaptureObservation("cdc-source", state, tasks, cr);
+  }
+
+  private static ProcessingObservation job(
+      String state, Instant lastCheckpoint, long lag, ProcessingObservation.Deployment cr) {
+    return new ProcessingObservation(
+        "cdc-analytics", state, NOW.minusSeconds(600), lastCheckpoint, lag, cr);
+  }
+
+  private static Arguments failure(
+      String name,
+      Stage stage,
+      Reason reason,
+      String message,
+      UnaryOperator<PipelineSnapshot> change) {
+    return Arguments.of(name, stage, reason, message, change);
+  }
+
+  static Stream<Arguments> failures() {
+    List<CaptureObservation.Task> running = List.of(new CaptureObservation.Task(0, "RUNNING", ""));
+    return Stream.of(
+        failure(
+            "slot missing",
+            Stage.SOURCE,
+            Reason.SLOT_MISSING,
+            "slot cdc_debezium does not exist",
+            s -> source(s, SourceObservation.missing("cdc_debezium"))),
+        failure(
+            "slot inactive",
+            Stage.SOURCE,
+            Reason.SLOT_INACTIVE,
+            "slot cdc_debezium has no streaming client; it holds 2.0 MiB",
+            s ->
+                source(s, new SourceObservation("cdc_debezium", true, false, "reserved", 2 << 20))),
+        failure(
+            "wal lost",
+            Stage.SOURCE,
+            Reason.WAL_LOST,
+            "wal_status lost",
+            s -> source(s, new SourceObservation("cdc_debezium", true, true, "lost", 0))),
+        failure(
+            "retained wal above slo",
+            Stage.SOURCE,
+            Reason.RETAINED_WAL_ABOVE_SLO,
+            "slot cdc_debezium retains 1.5 MiB of WAL, above the SLO of 1.0 MiB",
+            s -> source(s, new SourceObservation("cdc_debezium", true, true, "extended", 3 << 19))),
+        failure(
+            "postgres unreachable",
+            Stage.SOURCE,
+            Reason.UNREACHABLE,
+            "PostgreSQL at db:5432: Connection refused",
+            s ->
+                new PipelineSnapshot(
+                    s.slo(),
+                    Observed.failed("PostgreSQL at db:5432: Connection refused"),
+                    s.capture(),
+                    s.transport(),
+                    s.processing(),
+                    s.sink())),
+        failure(
+            "connector missing",
+            Stage.CAPTURE,
+            Reason.CONNECTOR_MISSING,
+            "connector cdc-source is not known",
+            s -> capture(s, Observed.of(connector(null, List.of(), CONNECTOR_CR)))),
+        failure(
+            "connector paused",
+            Stage.CAPTURE,
+            Reason.CONNECTOR_NOT_RUNNING,
+            "connector cdc-source is PAUSED",
+            s -> capture(s, Observed.of(connector("PAUSED", running, CONNECTOR_CR)))),
+        failure(
+            "connector without tasks",
+            Stage.CAPTURE,
+            Reason.NO_TASKS,
+            "connector cdc-source runs no tasks",
+            s -> capture(s, Observed.of(connector("RUNNING", List.of(), CONNECTOR_CR)))),
+        failure(
+            "task failed",
+            Stage.CAPTURE,
+            Reason.TASK_NOT_RUNNING,
+            "connector cdc-source task 0 is FAILED: PSQLException: FATAL: password authentication failed",
+            s ->
+                capture(
+                    s,
+                    Observed.of(
+                        connector(
+                            "RUNNING",
+                            List.of(
+                                new CaptureObservation.Task(
+                                    0,
+                                    "FAILED",
+                                    "PSQLException: FATAL: password authentication failed")),
+                            CONNECTOR_CR)))),
+        failure(
+            "connector resource not ready",
+            Stage.CAPTURE,
+            Reason.RESOURCE_NOT_READY,
+            "KafkaConnector/cdc-source is not Ready: InvalidResourceException",
+            s ->
+                capture(
+                    s,
+                    Observed.of(
+                        connector(
+                            "RUNNING",
+                            running,
+                            new ResourceReadiness(
+                                "KafkaConnector",
+                                "cdc-source",
+                                false,
+                                "InvalidResourceException",
+                                2,
+                                2))))),
+        failure(
+            "connector generation not observed",
+            Stage.CAPTURE,
+            Reason.GENERATION_NOT_OBSERVED,
+            "KafkaConnector/cdc-source is at generation 3 but its operator has only observed 2",
+            s ->
+                capture(
+                    s,
+                    Observed.of(
+                        connector(
+                            "RUNNING",
+                            running,
+                            new ResourceReadiness(
+                                "KafkaConnector", "cdc-source", true, "", 3, 2))))),
+        failure(
+            "connect unreachable",
+            Stage.CAPTURE,
+            Reason.UNREACHABLE,
+            "Kafka Connect at http://connect:8083",
+            s ->
+                capture(
+                    s,
+                    Observed.failed("Kafka Connect at http://connect:8083: Connection refused"))),
+        failure(
+            "broker missing",
+            Stage.TRANSPORT,
+            Reason.BROKERS_MISSING,
+            "Kafka cluster cdc has 2 of 3 brokers",
+            s ->
+                transport(
+                    s,
+                    new TransportObservation(
+                        "cdc", 3, 2, List.of(), List.of("cdc.shop.orders-0"), KAFKA_CR))),
+        failure(
+            "offline partitions",
+            Stage.TRANSPORT,
+            Reason.OFFLINE_PARTITIONS,
+            "Kafka cluster cdc has 4 partitions (a-0, a-1, a-2, ...) without a leader",
+            s ->
+                transport(
+                    s,
+                    new TransportObservation(
+                        "cdc", 3, 3, List.of("a-0", "a-1", "a-2", "a-3"), List.of(), KAFKA_CR))),
+        failure(
+            "under-replicated",
+            Stage.TRANSPORT,
+            Reason.UNDER_REPLICATED_PARTITIONS,
+            "Kafka cluster cdc has 1 partition (cdc.shop.orders-2) under-replicated",
+            s ->
+                transport(
+                    s,
+                    new TransportObservation(
+                        "cdc", 3, 3, List.of(), List.of("cdc.shop.orders-2"), KAFKA_CR))),
+        failure(
+            "kafka resource not ready",
+            Stage.TRANSPORT,
+            Reason.RESOURCE_NOT_READY,
+            "Kafka/cdc is not Ready",
+            s ->
+                transport(
+                    s,
+                    new TransportObservation(
+                        "cdc",
+                        3,
+                        3,
+                        List.of(),
+                        List.of(),
+                        new ResourceReadiness("Kafka", "cdc", false, "", 1, 1)))),
+        failure(
+            "job manager not ready",
+            Stage.PROCESSING,
+            Reason.JOB_MANAGER_NOT_READY,
+            "FlinkDeployment/cdc-analytics's JobManager is DEPLOYING",
+            s ->
+                processing(
+                    s,
+                    Observed.of(
+                        job(
+                            "RUNNING",
+                            NOW,
+                            0,
+                            new ProcessingObservation.Deployment(
+                                "cdc-analytics", "DEPLOYED", "DEPLOYING", "", 3, 3))))),
+        failure(
+            "deployment not stable",
+            Stage.PROCESSING,
+            Reason.DEPLOYMENT_NOT_STABLE,
+            "FlinkDeployment/cdc-analytics is UPGRADING",
+            s ->
+                processing(
+                    s,
+                    Observed.of(
+                        job(
+                            "RUNNING",
+                            NOW,
+                            0,
+                            new ProcessingObservation.Deployment(
+                                "cdc-analytics", "UPGRADING", "READY", "", 3, 3))))),
+        failure(
+            "deployment generation not observed",
+            Stage.PROCESSING,
+            Reason.GENERATION_NOT_OBSERVED,
+            "FlinkDeployment/cdc-analytics is at generation 4 but the Flink operator has only reconciled 3",
+            s ->
+                processing(
+                    s,
+                    Observed.of(
+                        job(
+                            "RUNNING",
+                            NOW,
+                            0,
+                            new ProcessingObservation.Deployment(
+                                "cdc-analytics", "STABLE", "READY", "", 4, 3))))),
+        failure(
+            "job restarting",
+            Stage.PROCESSING,
+            Reason.JOB_NOT_RUNNING,
+            "job cdc-analytics is RESTARTING",
+            s -> processing(s, Observed.of(job("RESTARTING", NOW, 0, FLINK_CR)))),
+        failure(
+            "no job",
+            Stage.PROCESSING,
+            Reason.JOB_NOT_RUNNING,
+            "job cdc-analytics is not running",
+            s -> processing(s, Observed.of(job(null, null, 0, FLINK_CR)))),
+        failure(
+            "no checkpoint",
+            Stage.PROCESSING,
+            Reason.NO_CHECKPOINT,
+            "job cdc-analytics has completed no checkpoint in 600 s, above the SLO of 60 s",
+            s -> processing(s, Observed.of(job("RUNNING", null, 0, FLINK_CR)))),
+        failure(
+            "checkpoint too old",
+            Stage.PROCESSING,
+            Reason.CHECKPOINT_TOO_OLD,
+            "job cdc-analytics's newest checkpoint is 61 s old, above the SLO of 60 s",
+            s -> processing(s, Observed.of(job("RUNNING", NOW.minusSeconds(61), 0, FLINK_CR)))),
+        failure(
+            "consumer lag",
+            Stage.PROCESSING,
+            Reason.CONSUMER_LAG_ABOVE_SLO,
+            "job cdc-analytics is 1001 records behind its topics, above the SLO of 1000",
+            s -> processing(s, Observed.of(job("RUNNING", NOW, 1001, FLINK_CR)))),
+        failure(
+            "flink unreachable",
+            Stage.PROCESSING,
+            Reason.UNREACHABLE,
+            "Flink REST at http://jm:8081",
+            s -> processing(s, Observed.failed("Flink REST at http://jm:8081: timed out"))),
+        failure(
+            "no heartbeat",
+            Stage.SINK,
+            Reason.NO_HEARTBEAT,
+            "no heartbeat has reached analytics.freshness yet",
+            s -> sink(s, new SinkObservation("analytics.freshness", null))),
+        failure(
+            "stale",
+            Stage.SINK,
+            Reason.FRESHNESS_ABOVE_SLO,
+            "analytics.freshness trails the source by 31 s, above the SLO of 30 s",
+            s -> sink(s, new SinkObservation("analytics.freshness", NOW.minusSeconds(31)))));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("failures")
+  void eachFailureClassFailsItsStageAndNamesItInReady(
+      String name,
+      Stage stage,
+      Reason reason,
+      String message,
+      UnaryOperator<PipelineSnapshot> change) {
+    Verdict verdict = HealthEvaluator.evaluate(change.apply(healthy()), NOW);
+
+    Condition condition = verdict.condition(stage);
+    assertThat(condition.status())
+        .isEqualTo(
+            reason == Reason.UNREACHABLE ? Condition.Status.UNKNOWN : Condition.Status.FALSE);
+    assertThat(condition.reason()).isEqualTo(reason);
+    assertThat(condition.message()).contains(message);
+    assertThat(verdict.failingStage()).contains(stage);
+    assertThat(verdict.ready().status()).isEqualTo(Condition.Status.FALSE);
+    assertThat(verdict.ready().reason()).isEqualTo(reason);
+    assertThat(verdict.ready().message())
+        .startsWith(stage.conditionType() + ": ")
+        .contains(message);
+    for (Stage other : Stage.values()) {
+      if (other != stage) {
+        assertThat(verdict.condition(other).isTrue()).as(other.conditionType()).isTrue();
+      }
+    }
+  }
+
+  @Test
+  void aHealthyPipelineIsReadyWithEveryStageTrueAndItsFigures() {
+    Verdict verdict = HealthEvaluator.evaluate(healthy(), NOW);
+
+    assertThat(verdict.conditions())
+        .extracting(Condition::type)
+        .containsExactly(
+            "SourceReady",
+            "CaptureReady",
+            "TransportReady",
+            "ProcessingReady",
+            "SinkFresh",
+            "Ready");
+    assertThat(verdict.conditions()).allMatch(Condition::isTrue);
+    assertThat(verdict.ready().reason()).isEqualTo(Reason.PIPELINE_FLOWING);
+    assertThat(verdict.failingStage()).isEmpty();
+    assertThat(verdict.figures())
+        .isEqualTo(
+            new Figures(64L * 1024, 1, 3, Duration.ofSeconds(2), 120L, Duration.ofSeconds(3)));
+    assertThat(verdict.condition(Stage.SOURCE).message())
+        .isEqualTo("slot cdc_debezium is streaming (wal_status reserved) and retains 64.0 KiB");
+  }
+
+  @Test
+  void readyNamesTheFirstFailingStageInPipelineOrder() {
+    PipelineSnapshot twoFailures =
+        sink(
+            capture(healthy(), Observed.of(connector("FAILED", List.of(), CONNECTOR_CR))),
+            new SinkObservation("analytics.freshness", NOW.minusSeconds(300)));
+
+    Verdict verdict = HealthEvaluator.evaluate(twoFailures, NOW);
+
+    assertThat(verdict.failingStage()).contains(Stage.CAPTURE);
+    assertThat(verdict.ready().reason()).isEqualTo(Reason.CONNECTOR_NOT_RUNNING);
+    assertThat(verdict.condition(Stage.SINK).reason()).isEqualTo(Reason.FRESHNESS_ABOVE_SLO);
+  }
+
+  @Test
+  void slotLagAboveSloMakesSourceNotReadyOnlyPastTheBoundary() {
+    PipelineSnapshot atSlo =
+        source(healthy(), new SourceObservation("s", true, true, "reserved", 1 << 20));
+    PipelineSnapshot past =
+        source(healthy(), new SourceObservation("s", true, true, "reserved", (1 << 20) + 1));
+
+    assertThat(HealthEvaluator.evaluate(atSlo, NOW).condition(Stage.SOURCE).isTrue()).isTrue();
+    assertThat(HealthEvaluator.evaluate(past, NOW).condition(Stage.SOURCE).reason())
+        .isEqualTo(Reason.RETAINED_WAL_ABOVE_SLO);
+  }
+
+  @Test
+  void aYoungJobWithoutCheckpointIsStillReady() {
+    PipelineSnapshot young =
+        processing(
+            healthy(),
+            Observed.of(
+                new ProcessingObservation(
+                    "cdc-analytics", "RUNNING", NOW.minusSeconds(5), null, 0, null)));
+
+    Verdict verdict = HealthEvaluator.evaluate(young, NOW);
+
+    assertThat(verdict.condition(Stage.PROCESSING).reason()).isEqualTo(Reason.JOB_RUNNING);
+    assertThat(verdict.figures().checkpointAge()).isEqualTo(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void unobservedStagesHaveNoFigures() {
+    PipelineSnapshot blind =
+        new PipelineSnapshot(
+            SLO,
+            Observed.failed("a"),
+            Observed.failed("b"),
+            Observed.failed("c"),
+            Observed.failed("d"),
+            Observed.failed("e"));
+
+    Verdict verdict = HealthEvaluator.evaluate(blind, NOW);
+
+    assertThat(verdict.figures()).isEqualTo(new Figures(null, null, null, null, null, null));
+    assertThat(verdict.ready().message()).isEqualTo("SourceReady: a");
+  }
+
+  @Test
+  void theSameSnapshotAndTimeGiveTheSameVerdict() {
+    assertThat(HealthEvaluator.evaluate(healthy(), NOW))
+        .isEqualTo(HealthEvaluator.evaluate(healthy(), NOW));
+  }
+
+  @Test
+  void reasonsAreCamelCase() {
+    assertThat(Reason.RETAINED_WAL_ABOVE_SLO).hasToString("RetainedWalAboveSlo");
+    assertThat(Reason.PIPELINE_FLOWING.camelCase()).isEqualTo("PipelineFlowing");
+    assertThat(Condition.Status.UNKNOWN).hasToString("Unknown");
+  }
+
+  @Test
+  void badSlosAreRejectedNamingTheField() {
+    assertThatThrownBy(() -> new Slo(Duration.ZERO, 1, Duration.ofSeconds(1), 0))
+        .hasMessage("maxFreshness: expected a positive duration, got PT0S");
+    assertThatThrownBy(() -> new Slo(Duration.ofSeconds(1), 0, Duration.ofSeconds(1), 0))
+        .hasMessage("maxRetainedWalBytes: expected a positive number of bytes, got 0");
+    assertThatThrownBy(() -> new Slo(Duration.ofSeconds(1), 1, Duration.ofSeconds(1), -1))
+        .hasMessage("maxConsumerLag: expected zero or more records, got -1");
+  }
+}
