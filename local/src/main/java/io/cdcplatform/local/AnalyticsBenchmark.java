@@ -1,5 +1,6 @@
 package io.cdcplatform.local;
 
+import io.cdcplatform.health.KafkaProbe;
 import io.cdcplatform.ingest.IngestReport;
 import io.cdcplatform.ingest.ShopModel;
 import io.cdcplatform.ingest.WorkloadGenerator;
@@ -20,7 +21,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -28,11 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 import picocli.CommandLine;
 
 /**
@@ -217,24 +213,12 @@ public final class AnalyticsBenchmark {
   }
 
   /** Records in the change topics that the job has not consumed yet (by its committed offsets). */
-  private static long backlog(LocalPipeline pipeline) throws Exception {
-    try (Admin admin =
-        Admin.create(
+  private static long backlog(LocalPipeline pipeline) {
+    try (KafkaProbe kafka =
+        new KafkaProbe(
             Map.of(
                 AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, pipeline.kafka().bootstrapServers()))) {
-      Map<TopicPartition, OffsetAndMetadata> committed =
-          admin
-              .listConsumerGroupOffsets("cdc-analytics")
-              .partitionsToOffsetAndMetadata()
-              .get(10, TimeUnit.SECONDS);
-      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-      committed.keySet().forEach(partition -> latest.put(partition, OffsetSpec.latest()));
-      long backlog = 0;
-      for (var end : admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS).entrySet()) {
-        OffsetAndMetadata position = committed.get(end.getKey());
-        backlog += end.getValue().offset() - (position == null ? 0 : position.offset());
-      }
-      return backlog;
+      return kafka.consumerLag(FlinkJob.CONSUMER_GROUP);
     }
   }
 

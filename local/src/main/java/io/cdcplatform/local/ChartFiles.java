@@ -56,6 +56,11 @@ public final class ChartFiles {
     return flatMap("flink-job.yaml");
   }
 
+  /** The service levels the pipeline's verdict is judged against. */
+  public Map<String, String> slos() {
+    return flatMap("pipeline-slos.yaml");
+  }
+
   /** Every topic the platform writes. */
   public List<Topic> topics() {
     List<Map<String, Object>> entries = read("kafka-topics.yaml", new TypeReference<>() {});

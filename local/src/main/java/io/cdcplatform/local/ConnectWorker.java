@@ -124,6 +124,26 @@ final class ConnectWorker {
     }
   }
 
+  /** Pauses ({@code pause}) or resumes ({@code resume}) a connector through the REST API. */
+  void control(String name, String action) throws IOException, InterruptedException {
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(URI.create(restUrl() + "/connectors/" + name + "/" + action))
+                .timeout(Duration.ofSeconds(10))
+                .PUT(HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 202) {
+      throw new IllegalStateException(
+          "Kafka Connect refused to "
+              + action
+              + " connector "
+              + name
+              + ": HTTP "
+              + response.statusCode());
+    }
+  }
+
   /** A connector's state and its tasks' states, as Connect reports them. */
   record ConnectorState(String connector, List<String> tasks, String trace) {
     boolean running() {

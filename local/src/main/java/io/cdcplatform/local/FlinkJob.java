@@ -22,6 +22,11 @@ import java.util.Map;
  */
 final class FlinkJob {
 
+  /** The job's name in Flink (AnalyticsJob's execute) and its Kafka consumer group. */
+  static final String JOB_NAME = "cdc-analytics";
+
+  static final String CONSUMER_GROUP = "cdc-analytics";
+
   // Flink serializes JDK collections reflectively; JDK 17+ must open them to it.
   static final List<String> JVM_OPTIONS =
       List.of(

@@ -1,6 +1,10 @@
 package io.cdcplatform.local;
 
 import io.cdcplatform.devservices.LocalPostgres;
+import io.cdcplatform.health.PipelineProbes;
+import io.cdcplatform.health.Slo;
+import io.cdcplatform.health.SloSettings;
+import io.cdcplatform.health.VerdictDocument;
 import io.cdcplatform.ingest.IngestJob;
 import io.cdcplatform.ingest.JdbcTarget;
 import io.cdcplatform.ingest.ShopSchema;
@@ -19,6 +23,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -27,7 +32,9 @@ import picocli.CommandLine.Parameters;
 /**
  * Runs the pipeline on this machine, each stage a separate OS process and healthy before the next
  * starts: PostgreSQL, three Kafka brokers, Kafka Connect with the Debezium connector, the ingest
- * job. Prints a status line periodically; on Ctrl-C or SIGTERM stops the stages in reverse order.
+ * job. Judges the whole pipeline every few seconds (the same probes and evaluation as the
+ * CdcPipeline reconciler) and serves the verdict over HTTP; prints a status line periodically; on
+ * Ctrl-C or SIGTERM stops the stages in reverse order.
  */
 @Command(
     name = "local-pipeline",
@@ -67,6 +74,21 @@ public final class LocalPipeline implements Callable<Integer> {
       defaultValue = "${LOCAL_FLINK_PORT:-58081}",
       description = "Flink web UI and REST port (env LOCAL_FLINK_PORT; default ${DEFAULT-VALUE}).")
   int flinkPort;
+
+  @Option(
+      names = "--health-port",
+      defaultValue = "${LOCAL_HEALTH_PORT:-58090}",
+      description =
+          "Port of the pipeline's verdict: GET /health (JSON), GET /ready (200 or 503) (env"
+              + " LOCAL_HEALTH_PORT; default ${DEFAULT-VALUE}).")
+  int healthPort;
+
+  @Option(
+      names = "--health-interval",
+      defaultValue = "${LOCAL_HEALTH_INTERVAL:-2}",
+      description =
+          "Seconds between two looks at every stage (env LOCAL_HEALTH_INTERVAL; default ${DEFAULT-VALUE}).")
+  int healthSeconds;
 
   @Option(
       names = "--work-dir",
@@ -130,6 +152,8 @@ public final class LocalPipeline implements Callable<Integer> {
   private ConnectWorker connect;
   private FlinkJob flink;
   private SupervisedChild ingest;
+  private HealthMonitor health;
+  private HealthEndpoint healthEndpoint;
 
   public static void main(String[] args) {
     // The launcher's Kafka admin client retries while brokers start; its warnings are noise here.
@@ -168,7 +192,9 @@ public final class LocalPipeline implements Callable<Integer> {
           break;
         }
         out.println(
-            status.line(connectorState()) + (flink == null ? "" : " | job " + flink.describe()));
+            status.line(connectorState())
+                + (flink == null ? "" : " | job " + flink.describe())
+                + (health == null ? "" : " | " + VerdictDocument.line(health.latest().verdict())));
       }
     }
     return 0;
@@ -192,6 +218,11 @@ public final class LocalPipeline implements Callable<Integer> {
     Ports.requireFree(connectPort, "--connect-port");
     if (startAnalytics) {
       Ports.requireFree(flinkPort, "--flink-port");
+      Ports.requireFree(healthPort, "--health-port");
+    }
+    if (healthSeconds < 1) {
+      throw new IllegalArgumentException(
+          "--health-interval: expected 1 or more seconds, got " + healthSeconds);
     }
     deleteRecursively(work);
     Files.createDirectories(work);
@@ -207,6 +238,9 @@ public final class LocalPipeline implements Callable<Integer> {
       }
       if (startIngest) {
         startIngest(work);
+      }
+      if (startAnalytics) {
+        startHealth(chart);
       }
     } catch (RuntimeException e) {
       out.println("local pipeline: " + e.getMessage());
@@ -341,6 +375,49 @@ public final class LocalPipeline implements Callable<Integer> {
     return flink;
   }
 
+  /** What the health probes need to find each stage of this pipeline. */
+  PipelineProbes.Targets healthTargets(ChartFiles chart) {
+    return new PipelineProbes.Targets(
+        postgres.jdbcUrl(),
+        LocalCredentials.OWNER,
+        LocalCredentials.OWNER_PASSWORD,
+        chart.connector().get("slot.name"),
+        Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+        "local",
+        LocalKafkaCluster.NODES,
+        connect.restUrl(),
+        CONNECTOR,
+        flink.webUrl(),
+        FlinkJob.JOB_NAME,
+        FlinkJob.CONSUMER_GROUP);
+  }
+
+  private void startHealth(ChartFiles chart) throws IOException {
+    Slo slo = SloSettings.parse(chart.slos());
+    HealthMonitor monitor =
+        new HealthMonitor(
+            new PipelineProbes(healthTargets(chart)), slo, java.time.Clock.systemUTC(), out);
+    synchronized (lifecycle) {
+      health = monitor;
+    }
+    monitor.start(Duration.ofSeconds(healthSeconds));
+    HealthEndpoint endpoint = new HealthEndpoint(healthPort, monitor);
+    synchronized (lifecycle) {
+      healthEndpoint = endpoint;
+    }
+    out.printf(
+        "health: verdict at %s (JSON), %s%n",
+        endpoint.url(), endpoint.url().replace("/health", "/ready"));
+  }
+
+  HealthMonitor health() {
+    return health;
+  }
+
+  String healthUrl() {
+    return healthEndpoint.url();
+  }
+
   private void startIngest(Path work) throws IOException {
     List<String> arguments = new ArrayList<>(List.of("--rate", rate));
     arguments.addAll(ingestOptions);
@@ -389,6 +466,12 @@ public final class LocalPipeline implements Callable<Integer> {
     }
     stopped.countDown();
     out.println("local pipeline: stopping");
+    if (healthEndpoint != null) {
+      healthEndpoint.close();
+    }
+    if (health != null) {
+      health.close();
+    }
     try {
       if (ingest != null) {
         out.println("local pipeline: ingest stopped (exit code " + ingest.stop(STOP_GRACE) + ")");

@@ -155,6 +155,31 @@ final class SupervisedChild {
   }
 
   /**
+   * Kills the child (SIGKILL) and keeps it down until {@link #resume()}: a fault drill's crash.
+   *
+   * @return its exit code
+   */
+  int kill() throws InterruptedException {
+    Process current;
+    synchronized (this) {
+      stopping = true;
+      current = process;
+    }
+    current.destroyForcibly();
+    return current.waitFor();
+  }
+
+  /** Starts the child again after {@link #stop} or {@link #kill}, supervised as before. */
+  synchronized void resume() throws IOException {
+    if (process.isAlive()) {
+      throw new IllegalStateException(spec.name() + " is still running");
+    }
+    stopping = false;
+    backoff = FIRST_BACKOFF;
+    launch();
+  }
+
+  /**
    * Stops the child for good: SIGTERM, up to {@code grace} to exit, then SIGKILL.
    *
    * @return its exit code

@@ -48,6 +48,7 @@ final class TestPipelines {
     arguments.addAll(List.of("--kafka-port", String.valueOf(freeKafkaBase())));
     arguments.addAll(List.of("--connect-port", String.valueOf(freePort())));
     arguments.addAll(List.of("--flink-port", String.valueOf(freePort())));
+    arguments.addAll(List.of("--health-port", String.valueOf(freePort())));
     arguments.addAll(List.of("--work-dir", work.toString()));
     arguments.addAll(List.of("--home", System.getProperty("cdc.home")));
     return arguments;

@@ -7,8 +7,10 @@ import java.util.function.Function;
 
 /**
  * Turns a snapshot of observations into a verdict: one condition per stage, then {@code Ready},
- * whose reason is that of the first stage, in pipeline order, that is not True. Pure: no I/O, the
- * time comes in as an argument, the same snapshot and time give the same verdict.
+ * whose reason is that of the first stage, in pipeline order, that is not True. One exception: a
+ * slot that is merely inactive while capture is failing is the effect, not the cause, so Ready
+ * names capture then. Pure: no I/O, the time comes in as an argument, the same snapshot and time
+ * give the same verdict.
  */
 public final class HealthEvaluator {
 
@@ -23,8 +25,9 @@ public final class HealthEvaluator {
     conditions.add(
         judge(Stage.PROCESSING, snapshot.processing(), p -> ProcessingCheck.evaluate(p, slo, now)));
     conditions.add(judge(Stage.SINK, snapshot.sink(), s -> SinkCheck.evaluate(s, slo, now)));
-    conditions.add(summary(conditions));
-    return new Verdict(conditions, figures(snapshot, now));
+    Stage failing = failing(conditions);
+    conditions.add(summary(failing, conditions));
+    return new Verdict(conditions, failing, figures(snapshot, now));
   }
 
   private static <T> Condition judge(
@@ -34,22 +37,36 @@ public final class HealthEvaluator {
         : Condition.unobserved(stage, observed.failure());
   }
 
-  private static Condition summary(List<Condition> stages) {
-    for (int i = 0; i < stages.size(); i++) {
-      Condition stage = stages.get(i);
-      if (!stage.isTrue()) {
-        return new Condition(
-            Verdict.READY,
-            Condition.Status.FALSE,
-            stage.reason(),
-            Stage.values()[i].conditionType() + ": " + stage.message());
+  private static Stage failing(List<Condition> stages) {
+    for (Stage stage : Stage.values()) {
+      Condition condition = stages.get(stage.ordinal());
+      if (condition.isTrue()) {
+        continue;
+      }
+      boolean slotIdleBecauseCaptureIsDown =
+          condition.reason() == Reason.SLOT_INACTIVE
+              && !stages.get(Stage.CAPTURE.ordinal()).isTrue();
+      if (!slotIdleBecauseCaptureIsDown) {
+        return stage;
       }
     }
+    return null;
+  }
+
+  private static Condition summary(Stage failing, List<Condition> stages) {
+    if (failing == null) {
+      return new Condition(
+          Verdict.READY,
+          Condition.Status.TRUE,
+          Reason.PIPELINE_FLOWING,
+          "changes flow from the source tables to the analytics tables");
+    }
+    Condition stage = stages.get(failing.ordinal());
     return new Condition(
         Verdict.READY,
-        Condition.Status.TRUE,
-        Reason.PIPELINE_FLOWING,
-        "changes flow from the source tables to the analytics tables");
+        Condition.Status.FALSE,
+        stage.reason(),
+        failing.conditionType() + ": " + stage.message());
   }
 
   private static Figures figures(PipelineSnapshot snapshot, Instant now) {

@@ -54,6 +54,11 @@ final class JsonRest {
   }
 
   static String describe(Throwable e) {
+    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+      if (cause instanceof java.net.ConnectException) {
+        return "connection refused";
+      }
+    }
     Throwable root = e;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();

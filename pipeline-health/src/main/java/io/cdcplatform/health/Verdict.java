@@ -5,9 +5,9 @@ import java.util.Optional;
 
 /**
  * The outcome of one evaluation: a condition per stage in pipeline order, then the summary {@code
- * Ready}, and the key figures they were judged on.
+ * Ready}; the stage that Ready blames (null when Ready); the key figures they were judged on.
  */
-public record Verdict(List<Condition> conditions, Figures figures) {
+public record Verdict(List<Condition> conditions, Stage failing, Figures figures) {
 
   /** The summary condition's type. */
   public static final String READY = "Ready";
@@ -28,13 +28,8 @@ public record Verdict(List<Condition> conditions, Figures figures) {
     return condition(stage.conditionType()).orElseThrow();
   }
 
-  /** The first stage, in pipeline order, whose condition is not True. */
+  /** The stage the summary Ready condition names, empty when the pipeline is Ready. */
   public Optional<Stage> failingStage() {
-    for (Stage stage : Stage.values()) {
-      if (!condition(stage).isTrue()) {
-        return Optional.of(stage);
-      }
-    }
-    return Optional.empty();
+    return Optional.ofNullable(failing);
   }
 }

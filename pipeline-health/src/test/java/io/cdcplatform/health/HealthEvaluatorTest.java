@@ -416,6 +416,31 @@ class HealthEvaluatorTest {
   }
 
   @Test
+  void anInactiveSlotWhileCaptureIsDownBlamesCapture() {
+    PipelineSnapshot connectDown =
+        capture(
+            source(healthy(), new SourceObservation("cdc_debezium", true, false, "reserved", 4096)),
+            Observed.failed("Kafka Connect at http://connect:8083 unreachable"));
+
+    Verdict verdict = HealthEvaluator.evaluate(connectDown, NOW);
+
+    assertThat(verdict.condition(Stage.SOURCE).reason()).isEqualTo(Reason.SLOT_INACTIVE);
+    assertThat(verdict.failingStage()).contains(Stage.CAPTURE);
+    assertThat(verdict.ready().reason()).isEqualTo(Reason.UNREACHABLE);
+    assertThat(verdict.ready().message()).startsWith("CaptureReady: Kafka Connect at");
+  }
+
+  @Test
+  void aLostSlotBlamesTheSourceEvenWhileCaptureIsDown() {
+    PipelineSnapshot lost =
+        capture(
+            source(healthy(), new SourceObservation("cdc_debezium", true, false, "lost", 0)),
+            Observed.of(connector("FAILED", List.of(), CONNECTOR_CR)));
+
+    assertThat(HealthEvaluator.evaluate(lost, NOW).failingStage()).contains(Stage.SOURCE);
+  }
+
+  @Test
   void slotLagAboveSloMakesSourceNotReadyOnlyPastTheBoundary() {
     PipelineSnapshot atSlo =
         source(healthy(), new SourceObservation("s", true, true, "reserved", 1 << 20));
