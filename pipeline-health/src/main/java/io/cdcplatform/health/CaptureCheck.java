@@ -6,6 +6,10 @@ final class CaptureCheck {
   private CaptureCheck() {}
 
   static Condition evaluate(CaptureObservation capture) {
+    Condition missing = ResourceCheck.missing(Stage.CAPTURE, capture.resource());
+    if (missing != null) {
+      return missing;
+    }
     String name = "connector " + capture.connector();
     if (capture.state() == null) {
       return Condition.failing(

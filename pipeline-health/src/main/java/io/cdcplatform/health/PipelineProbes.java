@@ -32,7 +32,9 @@ public final class PipelineProbes implements AutoCloseable {
 
   public PipelineProbes(Targets targets) {
     this.targets = targets;
-    this.postgres = new PostgresProbe(targets.jdbcUrl(), targets.user(), targets.password());
+    this.postgres =
+        new PostgresProbe(
+            targets.jdbcUrl(), targets.user(), targets.password(), PostgresProbe.FRESHNESS_TABLE);
     this.kafka = new KafkaProbe(targets.kafkaClient());
     this.connect = new ConnectProbe(targets.connectUrl(), targets.connector());
     this.flink = new FlinkProbe(targets.flinkUrl(), targets.job());

@@ -19,14 +19,27 @@ public final class PostgresProbe {
       "SELECT active, coalesce(wal_status, ''),"
           + " coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn), 0)::bigint"
           + " FROM pg_replication_slots WHERE slot_name = ?";
-  static final String FRESHNESS_TABLE = "analytics.freshness";
-  static final String FRESHNESS_QUERY = "SELECT max(beat_at) FROM " + FRESHNESS_TABLE;
+
+  /** The table of the newest heartbeat, as the analytics job writes it. */
+  public static final String FRESHNESS_TABLE = "analytics.freshness";
+
+  private static final java.util.regex.Pattern TABLE =
+      java.util.regex.Pattern.compile("[a-z_][a-z0-9_]*\\.[a-z_][a-z0-9_]*");
 
   private final String jdbcUrl;
+  private final String freshnessTable;
   private final Properties properties = new Properties();
 
-  public PostgresProbe(String jdbcUrl, String user, String password) {
+  /**
+   * @param freshnessTable the heartbeat table, as {@code schema.table} in lower case
+   */
+  public PostgresProbe(String jdbcUrl, String user, String password, String freshnessTable) {
+    if (!TABLE.matcher(freshnessTable).matches()) {
+      throw new IllegalArgumentException(
+          "freshnessTable: expected schema.table in lower case, got \"" + freshnessTable + "\"");
+    }
     this.jdbcUrl = jdbcUrl;
+    this.freshnessTable = freshnessTable;
     properties.setProperty("user", user);
     properties.setProperty("password", password);
     properties.setProperty("connectTimeout", "3");
@@ -52,12 +65,13 @@ public final class PostgresProbe {
 
   public Observed<SinkObservation> observeFreshness() {
     try (Connection connection = connect();
-        PreparedStatement query = connection.prepareStatement(FRESHNESS_QUERY);
+        PreparedStatement query =
+            connection.prepareStatement("SELECT max(beat_at) FROM " + freshnessTable);
         ResultSet row = query.executeQuery()) {
       row.next();
       Timestamp newest = row.getTimestamp(1);
       return Observed.of(
-          new SinkObservation(FRESHNESS_TABLE, newest == null ? null : newest.toInstant()));
+          new SinkObservation(freshnessTable, newest == null ? null : newest.toInstant()));
     } catch (SQLException e) {
       return Observed.failed(failure(e));
     }

@@ -82,6 +82,9 @@ final class ProcessingCheck {
       return null;
     }
     String name = "FlinkDeployment/" + deployment.name();
+    if (!deployment.exists()) {
+      return Condition.failing(Stage.PROCESSING, Reason.RESOURCE_MISSING, name + " does not exist");
+    }
     String error = deployment.error().isEmpty() ? "" : ": " + deployment.error();
     if (deployment.observedGeneration() < deployment.generation()) {
       return Condition.failing(

@@ -34,6 +34,7 @@ public record ProcessingObservation(
    * The FlinkDeployment's status as the Flink Kubernetes Operator wrote it.
    *
    * @param name the FlinkDeployment's name
+   * @param exists whether it exists; the other fields mean nothing when it does not
    * @param lifecycleState {@code STABLE}, {@code DEPLOYED}, {@code UPGRADING}, {@code FAILED}, ...
    * @param jobManagerStatus {@code READY}, {@code DEPLOYING}, {@code MISSING}, {@code ERROR}, ...
    * @param error the operator's error message, or empty
@@ -42,9 +43,15 @@ public record ProcessingObservation(
    */
   public record Deployment(
       String name,
+      boolean exists,
       String lifecycleState,
       String jobManagerStatus,
       String error,
       long generation,
-      long observedGeneration) {}
+      long observedGeneration) {
+
+    public static Deployment missing(String name) {
+      return new Deployment(name, false, "", "", "", 0, 0);
+    }
+  }
 }

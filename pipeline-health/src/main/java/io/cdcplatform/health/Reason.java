@@ -69,10 +69,16 @@ public enum Reason {
   FRESHNESS_ABOVE_SLO,
 
   // Any operator-managed resource.
+  /** A resource the CdcPipeline references does not exist. */
+  RESOURCE_MISSING,
   /** The operator's custom resource is not Ready. */
   RESOURCE_NOT_READY,
   /** The operator has not yet acted on the resource's current spec (observedGeneration lags). */
   GENERATION_NOT_OBSERVED,
+
+  // Ready, before any stage is judged.
+  /** The CdcPipeline's spec holds a value the reconciler cannot use; the message names it. */
+  SPEC_INVALID,
 
   // Ready.
   /** Every stage is healthy: changes flow from the source table to the analytics tables. */

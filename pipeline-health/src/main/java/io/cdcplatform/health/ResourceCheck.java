@@ -5,10 +5,23 @@ final class ResourceCheck {
 
   private ResourceCheck() {}
 
+  /** The failing condition of a referenced resource that does not exist, else null. */
+  static Condition missing(Stage stage, ResourceReadiness resource) {
+    if (resource == null || resource.exists()) {
+      return null;
+    }
+    return Condition.failing(
+        stage, Reason.RESOURCE_MISSING, resource.reference() + " does not exist");
+  }
+
   /** The failing condition the resource causes, or null when it is ready and current. */
   static Condition failure(Stage stage, ResourceReadiness resource) {
     if (resource == null) {
       return null;
+    }
+    Condition missing = missing(stage, resource);
+    if (missing != null) {
+      return missing;
     }
     if (resource.observedGeneration() < resource.generation()) {
       return Condition.failing(

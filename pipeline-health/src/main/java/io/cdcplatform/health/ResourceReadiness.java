@@ -14,10 +14,15 @@ package io.cdcplatform.health;
 public record ResourceReadiness(
     String kind,
     String name,
+    boolean exists,
     boolean ready,
     String message,
     long generation,
     long observedGeneration) {
+
+  public static ResourceReadiness missing(String kind, String name) {
+    return new ResourceReadiness(kind, name, false, false, "", 0, 0);
+  }
 
   /** The resource as a reader finds it: {@code KafkaConnector/cdc-source}. */
   public String reference() {

@@ -10,6 +10,10 @@ final class TransportCheck {
   private TransportCheck() {}
 
   static Condition evaluate(TransportObservation kafka) {
+    Condition missing = ResourceCheck.missing(Stage.TRANSPORT, kafka.resource());
+    if (missing != null) {
+      return missing;
+    }
     String name = "Kafka cluster " + kafka.cluster();
     if (kafka.brokers() < kafka.expectedBrokers()) {
       return Condition.failing(

@@ -20,11 +20,11 @@ class HealthEvaluatorTest {
       new Slo(Duration.ofSeconds(30), 1 << 20, Duration.ofSeconds(60), 1000);
 
   private static final ResourceReadiness CONNECTOR_CR =
-      new ResourceReadiness("KafkaConnector", "cdc-source", true, "", 2, 2);
+      new ResourceReadiness("KafkaConnector", "cdc-source", true, true, "", 2, 2);
   private static final ResourceReadiness KAFKA_CR =
-      new ResourceReadiness("Kafka", "cdc", true, "", 1, 1);
+      new ResourceReadiness("Kafka", "cdc", true, true, "", 1, 1);
   private static final ProcessingObservation.Deployment FLINK_CR =
-      new ProcessingObservation.Deployment("cdc-analytics", "STABLE", "READY", "", 3, 3);
+      new ProcessingObservation.Deployment("cdc-analytics", true, "STABLE", "READY", "", 3, 3);
 
   static PipelineSnapshot healthy() {
     return new PipelineSnapshot(
@@ -182,6 +182,7 @@ class HealthEvaluatorTest {
                             new ResourceReadiness(
                                 "KafkaConnector",
                                 "cdc-source",
+                                true,
                                 false,
                                 "InvalidResourceException",
                                 2,
@@ -199,7 +200,49 @@ class HealthEvaluatorTest {
                             "RUNNING",
                             running,
                             new ResourceReadiness(
-                                "KafkaConnector", "cdc-source", true, "", 3, 2))))),
+                                "KafkaConnector", "cdc-source", true, true, "", 3, 2))))),
+        failure(
+            "connector resource missing",
+            Stage.CAPTURE,
+            Reason.RESOURCE_MISSING,
+            "KafkaConnector/cdc-source does not exist",
+            s ->
+                capture(
+                    s,
+                    Observed.of(
+                        connector(
+                            null,
+                            List.of(),
+                            ResourceReadiness.missing("KafkaConnector", "cdc-source"))))),
+        failure(
+            "kafka resource missing",
+            Stage.TRANSPORT,
+            Reason.RESOURCE_MISSING,
+            "Kafka/cdc does not exist",
+            s ->
+                transport(
+                    s,
+                    new TransportObservation(
+                        "cdc",
+                        3,
+                        3,
+                        List.of(),
+                        List.of(),
+                        ResourceReadiness.missing("Kafka", "cdc")))),
+        failure(
+            "flink deployment missing",
+            Stage.PROCESSING,
+            Reason.RESOURCE_MISSING,
+            "FlinkDeployment/cdc-analytics does not exist",
+            s ->
+                processing(
+                    s,
+                    Observed.of(
+                        job(
+                            null,
+                            null,
+                            0,
+                            ProcessingObservation.Deployment.missing("cdc-analytics"))))),
         failure(
             "connect unreachable",
             Stage.CAPTURE,
@@ -253,7 +296,7 @@ class HealthEvaluatorTest {
                         3,
                         List.of(),
                         List.of(),
-                        new ResourceReadiness("Kafka", "cdc", false, "", 1, 1)))),
+                        new ResourceReadiness("Kafka", "cdc", true, false, "", 1, 1)))),
         failure(
             "job manager not ready",
             Stage.PROCESSING,
@@ -268,7 +311,7 @@ class HealthEvaluatorTest {
                             NOW,
                             0,
                             new ProcessingObservation.Deployment(
-                                "cdc-analytics", "DEPLOYED", "DEPLOYING", "", 3, 3))))),
+                                "cdc-analytics", true, "DEPLOYED", "DEPLOYING", "", 3, 3))))),
         failure(
             "deployment not stable",
             Stage.PROCESSING,
@@ -283,7 +326,7 @@ class HealthEvaluatorTest {
                             NOW,
                             0,
                             new ProcessingObservation.Deployment(
-                                "cdc-analytics", "UPGRADING", "READY", "", 3, 3))))),
+                                "cdc-analytics", true, "UPGRADING", "READY", "", 3, 3))))),
         failure(
             "deployment generation not observed",
             Stage.PROCESSING,
@@ -298,7 +341,7 @@ class HealthEvaluatorTest {
                             NOW,
                             0,
                             new ProcessingObservation.Deployment(
-                                "cdc-analytics", "STABLE", "READY", "", 4, 3))))),
+                                "cdc-analytics", true, "STABLE", "READY", "", 4, 3))))),
         failure(
             "job restarting",
             Stage.PROCESSING,

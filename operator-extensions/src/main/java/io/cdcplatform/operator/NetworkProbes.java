@@ -1,0 +1,170 @@
+package io.cdcplatform.operator;
+
+import io.cdcplatform.health.FlinkProbe;
+import io.cdcplatform.health.KafkaProbe;
+import io.cdcplatform.health.Observed;
+import io.cdcplatform.health.PostgresProbe;
+import io.cdcplatform.health.ProbeException;
+import io.cdcplatform.health.ProcessingObservation;
+import io.cdcplatform.health.SinkObservation;
+import io.cdcplatform.health.SourceObservation;
+import io.cdcplatform.health.TransportObservation;
+import io.cdcplatform.operator.api.CdcPipeline;
+import io.cdcplatform.operator.api.CdcPipelineSpec;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The probes of pipeline-health, pointed at each CdcPipeline's endpoints with the credentials of
+ * the Secrets it names. Probes are built once per pipeline and built again when an endpoint or a
+ * Secret changes (a rotated password is picked up at the next look).
+ */
+final class NetworkProbes implements StageProbes {
+
+  private record Probes(
+      String fingerprint, PostgresProbe postgres, KafkaProbe kafka, FlinkProbe flink) {}
+
+  private final KubernetesClient client;
+  private final Map<String, Probes> probes = new HashMap<>();
+
+  NetworkProbes(KubernetesClient client) {
+    this.client = client;
+  }
+
+  @Override
+  public Observed<SourceObservation> slot(CdcPipeline pipeline) {
+    try {
+      return probes(pipeline).postgres().observeSlot(spec(pipeline).getSource().getSlot());
+    } catch (ProbeException e) {
+      return Observed.failed(e.getMessage());
+    }
+  }
+
+  @Override
+  public Observed<TransportObservation> kafka(CdcPipeline pipeline) {
+    try {
+      CdcPipelineSpec spec = spec(pipeline);
+      return probes(pipeline)
+          .kafka()
+          .observe(spec.getTransport().getCluster(), spec.getTransport().getBrokers());
+    } catch (ProbeException e) {
+      return Observed.failed(e.getMessage());
+    }
+  }
+
+  @Override
+  public Observed<ProcessingObservation> job(CdcPipeline pipeline) {
+    try {
+      Probes current = probes(pipeline);
+      ProcessingObservation job = current.flink().job(0);
+      return Observed.of(
+          job.withConsumerLag(
+              current.kafka().consumerLag(spec(pipeline).getProcessing().getConsumerGroup())));
+    } catch (ProbeException e) {
+      return Observed.failed(e.getMessage());
+    }
+  }
+
+  @Override
+  public Observed<SinkObservation> freshness(CdcPipeline pipeline) {
+    try {
+      return probes(pipeline).postgres().observeFreshness();
+    } catch (ProbeException e) {
+      return Observed.failed(e.getMessage());
+    }
+  }
+
+  private synchronized Probes probes(CdcPipeline pipeline) {
+    CdcPipelineSpec spec = spec(pipeline);
+    String namespace = pipeline.getMetadata().getNamespace();
+    Secret database = secret(namespace, spec.getSource().getCredentialsSecret());
+    Secret user = secret(namespace, spec.getTransport().getUser());
+    Secret ca = secret(namespace, SpecSettings.caSecret(spec));
+    String jdbcUrl =
+        "jdbc:postgresql://"
+            + spec.getSource().getHost()
+            + ":"
+            + spec.getSource().getPort()
+            + "/"
+            + spec.getSource().getDatabase()
+            + "?sslmode=prefer";
+    String fingerprint =
+        String.join(
+            "|",
+            jdbcUrl,
+            SpecSettings.bootstrapServers(spec),
+            SpecSettings.flinkRestUrl(spec),
+            spec.getProcessing().getJob(),
+            SpecSettings.freshnessTable(spec),
+            database.getMetadata().getResourceVersion(),
+            user.getMetadata().getResourceVersion(),
+            ca.getMetadata().getResourceVersion());
+    String key = namespace + "/" + pipeline.getMetadata().getName();
+    Probes current = probes.get(key);
+    if (current != null && current.fingerprint().equals(fingerprint)) {
+      return current;
+    }
+    if (current != null) {
+      current.kafka().close();
+    }
+    Map<String, Object> kafka = new HashMap<>();
+    kafka.put("bootstrap.servers", SpecSettings.bootstrapServers(spec));
+    kafka.put("security.protocol", "SASL_SSL");
+    kafka.put("sasl.mechanism", "SCRAM-SHA-512");
+    kafka.put(
+        "sasl.jaas.config",
+        "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
+            + spec.getTransport().getUser()
+            + "\" password=\""
+            + value(user, "password")
+            + "\";");
+    kafka.put("ssl.truststore.type", "PEM");
+    kafka.put("ssl.truststore.certificates", value(ca, "ca.crt"));
+    Probes built =
+        new Probes(
+            fingerprint,
+            new PostgresProbe(
+                jdbcUrl,
+                value(database, spec.getSource().getUsernameKey()),
+                value(database, spec.getSource().getPasswordKey()),
+                SpecSettings.freshnessTable(spec)),
+            new KafkaProbe(kafka),
+            new FlinkProbe(SpecSettings.flinkRestUrl(spec), spec.getProcessing().getJob()));
+    probes.put(key, built);
+    return built;
+  }
+
+  private Secret secret(String namespace, String name) {
+    Secret secret = client.secrets().inNamespace(namespace).withName(name).get();
+    if (secret == null) {
+      throw new ProbeException("Secret " + namespace + "/" + name + " does not exist");
+    }
+    return secret;
+  }
+
+  private static String value(Secret secret, String key) {
+    String encoded = secret.getData() == null ? null : secret.getData().get(key);
+    if (encoded == null) {
+      throw new ProbeException("Secret " + secret.getMetadata().getName() + " has no key " + key);
+    }
+    return new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8);
+  }
+
+  private static CdcPipelineSpec spec(CdcPipeline pipeline) {
+    try {
+      return SpecSettings.spec(pipeline);
+    } catch (SpecSettings.InvalidSpecException e) {
+      throw new ProbeException(e.getMessage());
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    probes.values().forEach(p -> p.kafka().close());
+    probes.clear();
+  }
+}

@@ -1,0 +1,78 @@
+package io.cdcplatform.operator.api;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Required;
+
+/** What the pipeline is made of and what it must achieve. */
+public class CdcPipelineSpec {
+
+  @Required
+  @JsonPropertyDescription("The PostgreSQL database changes are captured from.")
+  private SourceSpec source;
+
+  @Required
+  @JsonPropertyDescription("The Strimzi Kafka cluster that carries the changes.")
+  private TransportSpec transport;
+
+  @Required
+  @JsonPropertyDescription("The Strimzi KafkaConnect and KafkaConnector running Debezium.")
+  private CaptureSpec capture;
+
+  @Required
+  @JsonPropertyDescription("The FlinkDeployment running the analytics job.")
+  private ProcessingSpec processing;
+
+  @JsonPropertyDescription("The analytics tables the job writes, in the source database.")
+  private SinkSpec sink = new SinkSpec();
+
+  @JsonPropertyDescription("The service levels the pipeline is judged against.")
+  private SloSpec slo = new SloSpec();
+
+  public SourceSpec getSource() {
+    return source;
+  }
+
+  public void setSource(SourceSpec source) {
+    this.source = source;
+  }
+
+  public TransportSpec getTransport() {
+    return transport;
+  }
+
+  public void setTransport(TransportSpec transport) {
+    this.transport = transport;
+  }
+
+  public CaptureSpec getCapture() {
+    return capture;
+  }
+
+  public void setCapture(CaptureSpec capture) {
+    this.capture = capture;
+  }
+
+  public ProcessingSpec getProcessing() {
+    return processing;
+  }
+
+  public void setProcessing(ProcessingSpec processing) {
+    this.processing = processing;
+  }
+
+  public SinkSpec getSink() {
+    return sink;
+  }
+
+  public void setSink(SinkSpec sink) {
+    this.sink = sink;
+  }
+
+  public SloSpec getSlo() {
+    return slo;
+  }
+
+  public void setSlo(SloSpec slo) {
+    this.slo = slo;
+  }
+}

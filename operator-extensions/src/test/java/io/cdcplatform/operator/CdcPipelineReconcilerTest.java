@@ -1,0 +1,442 @@
+package io.cdcplatform.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cdcplatform.operator.api.CdcPipeline;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.javaoperatorsdk.operator.Operator;
+import io.strimzi.api.kafka.model.connector.KafkaConnector;
+import io.strimzi.api.kafka.model.connector.KafkaConnectorStatus;
+import io.strimzi.api.kafka.model.kafka.Kafka;
+import io.strimzi.api.kafka.model.kafka.KafkaStatus;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+import org.apache.flink.kubernetes.operator.api.FlinkDeployment;
+import org.apache.flink.kubernetes.operator.api.status.JobManagerDeploymentStatus;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The reconciler against fabric8's CRUD mock API server with the CRDs registered: the test plays
+ * Strimzi and the Flink operator by writing their resources' status, and the network stages through
+ * {@link FakeStages}; each failure class must flip the right condition and recover.
+ */
+@EnableKubernetesMockClient(crud = true)
+class CdcPipelineReconcilerTest {
+
+  private static final String NS = "shop";
+  private static final AtomicReference<Instant> NOW =
+      new AtomicReference<>(Instant.parse("2026-11-24T10:00:00Z"));
+  private static final Clock CLOCK =
+      new Clock() {
+        @Override
+        public java.time.ZoneId getZone() {
+          return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+          return this;
+        }
+
+        @Override
+        public Instant instant() {
+          return NOW.get();
+        }
+      };
+
+  static KubernetesMockServer server;
+  static KubernetesClient client;
+  static Operator operator;
+  static final FakeStages STAGES = new FakeStages(CLOCK);
+  static final PipelineMetrics METRICS = new PipelineMetrics(CLOCK, Duration.ofMinutes(5));
+
+  @BeforeAll
+  static void startReconciler() throws IOException {
+    register(generatedCrd());
+    register(resourceCrd("META-INF/fabric8/flinkdeployments.flink.apache.org-v1.yml"));
+    register(strimziCrd("Kafka", "kafkas"));
+    register(strimziCrd("KafkaConnector", "kafkaconnectors"));
+    operator =
+        ReconcilerMain.start(
+            client,
+            STAGES,
+            METRICS,
+            CLOCK,
+            new CdcPipelineReconciler.Pace(Duration.ofMillis(500), Duration.ofMillis(200)),
+            NS);
+  }
+
+  @AfterAll
+  static void stopReconciler() {
+    operator.stop();
+  }
+
+  @BeforeEach
+  void healthyPipeline() {
+    STAGES.heal();
+    apply(fixture("kafka.yaml", Kafka.class));
+    apply(fixture("connector.yaml", KafkaConnector.class));
+    apply(fixture("flinkdeployment.yaml", FlinkDeployment.class));
+    if (pipeline() == null) {
+      client.resource(fixture("pipeline.yaml", CdcPipeline.class)).inNamespace(NS).create();
+    }
+    awaitStatus("Ready", p -> "True".equals(condition(p, "Ready").getStatus()));
+  }
+
+  @Test
+  void aHealthyPipelineIsReadyWithEveryStageTrue() {
+    CdcPipeline pipeline = pipeline();
+
+    assertThat(pipeline.getStatus().getConditions())
+        .extracting(Condition::getType)
+        .containsExactly(
+            "SourceReady",
+            "CaptureReady",
+            "TransportReady",
+            "ProcessingReady",
+            "SinkFresh",
+            "Ready");
+    assertThat(pipeline.getStatus().getConditions())
+        .allSatisfy(
+            c -> {
+              assertThat(c.getStatus()).isEqualTo("True");
+              assertThat(c.getObservedGeneration())
+                  .isEqualTo(pipeline.getMetadata().getGeneration());
+            });
+    assertThat(pipeline.getStatus().getObservedGeneration())
+        .isEqualTo(pipeline.getMetadata().getGeneration());
+    assertThat(pipeline.getStatus().getFailingStage()).isNull();
+    assertThat(pipeline.getStatus().getFreshness()).isEqualTo("2s");
+    assertThat(condition(pipeline, "Ready").getReason()).isEqualTo("PipelineFlowing");
+  }
+
+  static Stream<Arguments> failures() {
+    return Stream.of(
+        failure(
+            "slot lag past its SLO",
+            "SourceReady",
+            "RetainedWalAboveSlo",
+            () -> STAGES.retainedWalBytes = 300L << 20),
+        failure(
+            "connector task failed",
+            "CaptureReady",
+            "TaskNotRunning",
+            () ->
+                setStatus(
+                    KafkaConnector.class,
+                    "cdc-source",
+                    c ->
+                        c.setStatus(
+                            fixture("connector-task-failed.yaml", KafkaConnectorStatus.class)))),
+        failure(
+            "connector deleted",
+            "CaptureReady",
+            "ResourceMissing",
+            () ->
+                client
+                    .resources(KafkaConnector.class)
+                    .inNamespace(NS)
+                    .withName("cdc-source")
+                    .delete()),
+        failure(
+            "Kafka not ready",
+            "TransportReady",
+            "ResourceNotReady",
+            () ->
+                setStatus(
+                    Kafka.class,
+                    "cdc",
+                    k -> k.setStatus(fixture("kafka-not-ready.yaml", KafkaStatus.class)))),
+        failure("broker missing", "TransportReady", "BrokersMissing", () -> STAGES.brokers = 2),
+        failure(
+            "JobManager not ready",
+            "ProcessingReady",
+            "JobManagerNotReady",
+            () ->
+                setStatus(
+                    FlinkDeployment.class,
+                    "cdc-analytics",
+                    f ->
+                        f.getStatus()
+                            .setJobManagerDeploymentStatus(JobManagerDeploymentStatus.DEPLOYING))),
+        failure(
+            "job failing", "ProcessingReady", "JobNotRunning", () -> STAGES.jobState = "FAILING"),
+        failure(
+            "checkpoint too old",
+            "ProcessingReady",
+            "CheckpointTooOld",
+            () -> STAGES.checkpointAge = Duration.ofMinutes(5)),
+        failure(
+            "consumer lag past its SLO",
+            "ProcessingReady",
+            "ConsumerLagAboveSlo",
+            () -> STAGES.consumerLag = 60_000),
+        failure(
+            "JobManager unreachable",
+            "ProcessingReady",
+            "Unreachable",
+            () ->
+                STAGES.unreachable =
+                    "Flink REST at http://cdc-analytics-rest:8081 unreachable: connection refused"),
+        failure(
+            "analytics stale",
+            "SinkFresh",
+            "FreshnessAboveSlo",
+            () -> STAGES.freshness = Duration.ofSeconds(45)));
+  }
+
+  private static Arguments failure(String name, String type, String reason, Runnable breakIt) {
+    return Arguments.of(name, type, reason, breakIt);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("failures")
+  void eachFailureFlipsItsConditionNamesItInReadyAndRecovers(
+      String name, String type, String reason, Runnable breakIt) {
+    String readySince = condition(pipeline(), "Ready").getLastTransitionTime();
+    NOW.set(NOW.get().plusSeconds(60));
+
+    breakIt.run();
+
+    CdcPipeline broken =
+        awaitStatus(type + " " + reason, p -> reason.equals(condition(p, type).getReason()));
+    assertThat(condition(broken, type).getStatus()).isIn("False", "Unknown");
+    assertThat(condition(broken, "Ready").getStatus()).isEqualTo("False");
+    assertThat(condition(broken, "Ready").getReason()).isEqualTo(reason);
+    assertThat(condition(broken, "Ready").getMessage()).startsWith(type + ": ");
+    assertThat(condition(broken, "Ready").getLastTransitionTime()).isNotEqualTo(readySince);
+    assertThat(broken.getStatus().getFailingStage()).isEqualTo(type);
+    assertThat(events())
+        .anySatisfy(
+            e -> {
+              assertThat(e.getReason()).isEqualTo(reason);
+              assertThat(e.getType()).isEqualTo("Warning");
+              assertThat(e.getInvolvedObject().getName()).isEqualTo("shop");
+            });
+
+    NOW.set(NOW.get().plusSeconds(60));
+    STAGES.heal();
+    healthyPipeline();
+
+    CdcPipeline healed = pipeline();
+    assertThat(condition(healed, type).getStatus()).isEqualTo("True");
+    assertThat(healed.getStatus().getFailingStage()).isNull();
+    assertThat(events()).anySatisfy(e -> assertThat(e.getReason()).isEqualTo("PipelineFlowing"));
+  }
+
+  @Test
+  void statusIsWrittenOnlyWhenItChanges() throws InterruptedException {
+    String version = pipeline().getMetadata().getResourceVersion();
+    long events = events().size();
+
+    Thread.sleep(2_000); // several looks at a pipeline that does not change
+
+    assertThat(pipeline().getMetadata().getResourceVersion()).isEqualTo(version);
+    assertThat(events().size()).isEqualTo(events);
+  }
+
+  @Test
+  void aConditionKeepsItsTransitionTimeWhileItsStatusHolds() {
+    String sourceSince = condition(pipeline(), "SourceReady").getLastTransitionTime();
+    NOW.set(NOW.get().plusSeconds(60));
+
+    STAGES.freshness = Duration.ofSeconds(45);
+    CdcPipeline stale =
+        awaitStatus("SinkFresh False", p -> "False".equals(condition(p, "SinkFresh").getStatus()));
+
+    assertThat(condition(stale, "SourceReady").getLastTransitionTime()).isEqualTo(sourceSince);
+    assertThat(condition(stale, "SinkFresh").getLastTransitionTime())
+        .isEqualTo(NOW.get().toString());
+  }
+
+  @Test
+  void aSpecTheSchemaWouldRejectIsReportedInReady() {
+    CdcPipeline bad = fixture("pipeline.yaml", CdcPipeline.class);
+    bad.getMetadata().setName("bad-slo");
+    bad.getSpec().getSlo().setMaxFreshness("soon");
+    client.resource(bad).inNamespace(NS).create();
+
+    CdcPipeline judged =
+        awaitStatus(
+            "bad-slo", "SpecInvalid", p -> "SpecInvalid".equals(condition(p, "Ready").getReason()));
+
+    assertThat(condition(judged, "Ready").getMessage())
+        .isEqualTo(
+            "spec.slo.maxFreshness: expected a positive duration such as 500ms, 30s, 2m or 1h, got \"soon\"");
+    assertThat(judged.getStatus().getConditions()).hasSize(1);
+    client.resource(judged).delete();
+  }
+
+  @Test
+  void metricsCarryEveryConditionAndFigure() {
+    String metrics = METRICS.render();
+
+    assertThat(metrics)
+        .contains(
+            "cdc_pipeline_condition{namespace=\"shop\",pipeline=\"shop\",condition=\"Ready\"} 1")
+        .contains(
+            "cdc_pipeline_condition{namespace=\"shop\",pipeline=\"shop\",condition=\"SourceReady\"} 1")
+        .contains("cdc_pipeline_freshness_seconds{namespace=\"shop\",pipeline=\"shop\"} 2")
+        .contains("cdc_pipeline_retained_wal_bytes{namespace=\"shop\",pipeline=\"shop\"} 524288")
+        .contains("cdc_pipeline_consumer_lag_records{namespace=\"shop\",pipeline=\"shop\"} 40")
+        .contains("cdc_pipeline_kafka_brokers{namespace=\"shop\",pipeline=\"shop\"} 3");
+  }
+
+  private static CdcPipeline pipeline() {
+    return pipeline("shop");
+  }
+
+  private static CdcPipeline pipeline(String name) {
+    return client.resources(CdcPipeline.class).inNamespace(NS).withName(name).get();
+  }
+
+  private static CdcPipeline awaitStatus(String expected, Predicate<CdcPipeline> matches) {
+    return awaitStatus("shop", expected, matches);
+  }
+
+  private static CdcPipeline awaitStatus(
+      String name, String expected, Predicate<CdcPipeline> matches) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    CdcPipeline last = null;
+    while (System.nanoTime() < deadline) {
+      last = pipeline(name);
+      if (last != null && last.getStatus() != null && matches.test(last)) {
+        return last;
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    throw new AssertionError(
+        "no status "
+            + expected
+            + " within 20 s; last: "
+            + (last == null ? "none" : Serialization.asYaml(last.getStatus())));
+  }
+
+  private static Condition condition(CdcPipeline pipeline, String type) {
+    return pipeline.getStatus().getConditions().stream()
+        .filter(c -> type.equals(c.getType()))
+        .findFirst()
+        .orElse(new Condition());
+  }
+
+  private static List<Event> events() {
+    return client.v1().events().inNamespace(NS).list().getItems();
+  }
+
+  /** Creates or replaces the resource, then writes its status as its operator would. */
+  private static <T extends HasMetadata> void apply(T resource) {
+    var resources = client.resources((Class<T>) resource.getClass()).inNamespace(NS);
+    T current = resources.withName(resource.getMetadata().getName()).get();
+    if (current == null) {
+      resources.resource(resource).create();
+    }
+    T stored = resources.withName(resource.getMetadata().getName()).get();
+    copyStatus(resource, stored);
+    resources.resource(stored).updateStatus();
+  }
+
+  private static <T extends HasMetadata> void setStatus(
+      Class<T> kind, String name, Consumer<T> change) {
+    var resources = client.resources(kind).inNamespace(NS);
+    T current = resources.withName(name).get();
+    change.accept(current);
+    resources.resource(current).updateStatus();
+  }
+
+  private static void copyStatus(HasMetadata from, HasMetadata to) {
+    if (from instanceof Kafka source && to instanceof Kafka target) {
+      target.setStatus(source.getStatus());
+    } else if (from instanceof KafkaConnector source && to instanceof KafkaConnector target) {
+      target.setStatus(source.getStatus());
+    } else if (from instanceof FlinkDeployment source && to instanceof FlinkDeployment target) {
+      target.setStatus(source.getStatus());
+    }
+  }
+
+  private static <T> T fixture(String name, Class<T> type) {
+    try (InputStream in =
+        CdcPipelineReconcilerTest.class.getResourceAsStream("/fixtures/" + name)) {
+      return Serialization.unmarshal(in, type);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void register(CustomResourceDefinition crd) {
+    client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
+  }
+
+  private static CustomResourceDefinition generatedCrd() throws IOException {
+    Path file = Path.of(System.getProperty("crd.dir"), "cdcpipelines.cdcplatform.io-v1.yml");
+    return Serialization.unmarshal(Files.readString(file), CustomResourceDefinition.class);
+  }
+
+  private static CustomResourceDefinition resourceCrd(String path) throws IOException {
+    try (InputStream in = FlinkDeployment.class.getClassLoader().getResourceAsStream(path)) {
+      return Serialization.unmarshal(in, CustomResourceDefinition.class);
+    }
+  }
+
+  // The mock server does no schema validation, so Strimzi's CRDs are registered with an open
+  // schema; chart-tools validates against Strimzi's real, generated ones.
+  private static CustomResourceDefinition strimziCrd(String kind, String plural) {
+    return new CustomResourceDefinitionBuilder()
+        .withNewMetadata()
+        .withName(plural + ".kafka.strimzi.io")
+        .endMetadata()
+        .withNewSpec()
+        .withGroup("kafka.strimzi.io")
+        .withScope("Namespaced")
+        .withNewNames()
+        .withKind(kind)
+        .withPlural(plural)
+        .endNames()
+        .addNewVersion()
+        .withName("v1")
+        .withServed(true)
+        .withStorage(true)
+        .withNewSubresources()
+        .withNewStatus()
+        .endStatus()
+        .endSubresources()
+        .withNewSchema()
+        .withNewOpenAPIV3Schema()
+        .withType("object")
+        .withXKubernetesPreserveUnknownFields(true)
+        .endOpenAPIV3Schema()
+        .endSchema()
+        .endVersion()
+        .endSpec()
+        .build();
+  }
+}

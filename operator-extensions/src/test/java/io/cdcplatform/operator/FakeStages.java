@@ -1,0 +1,78 @@
+package io.cdcplatform.operator;
+
+import io.cdcplatform.health.Observed;
+import io.cdcplatform.health.ProcessingObservation;
+import io.cdcplatform.health.SinkObservation;
+import io.cdcplatform.health.SourceObservation;
+import io.cdcplatform.health.TransportObservation;
+import io.cdcplatform.operator.api.CdcPipeline;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Plays the stages the reconciler probes over the network (PostgreSQL, the brokers, the
+ * JobManager), healthy until a test breaks one. Times are relative to the test's clock, so a
+ * healthy pipeline's figures stay the same from one look to the next.
+ */
+final class FakeStages implements StageProbes {
+
+  private final Clock clock;
+  volatile long retainedWalBytes;
+  volatile int brokers;
+  volatile List<String> underReplicated;
+  volatile String jobState;
+  volatile Duration checkpointAge;
+  volatile long consumerLag;
+  volatile Duration freshness;
+  volatile String unreachable;
+
+  FakeStages(Clock clock) {
+    this.clock = clock;
+    heal();
+  }
+
+  void heal() {
+    retainedWalBytes = 512 * 1024;
+    brokers = 3;
+    underReplicated = List.of();
+    jobState = "RUNNING";
+    checkpointAge = Duration.ofSeconds(1);
+    consumerLag = 40;
+    freshness = Duration.ofSeconds(2);
+    unreachable = null;
+  }
+
+  @Override
+  public Observed<SourceObservation> slot(CdcPipeline pipeline) {
+    return Observed.of(
+        new SourceObservation("cdc_debezium", true, true, "reserved", retainedWalBytes));
+  }
+
+  @Override
+  public Observed<TransportObservation> kafka(CdcPipeline pipeline) {
+    return Observed.of(
+        new TransportObservation("cdc", 3, brokers, List.of(), underReplicated, null));
+  }
+
+  @Override
+  public Observed<ProcessingObservation> job(CdcPipeline pipeline) {
+    if (unreachable != null) {
+      return Observed.failed(unreachable);
+    }
+    return Observed.of(
+        new ProcessingObservation(
+            "cdc-analytics",
+            jobState,
+            clock.instant().minusSeconds(600),
+            clock.instant().minus(checkpointAge),
+            consumerLag,
+            null));
+  }
+
+  @Override
+  public Observed<SinkObservation> freshness(CdcPipeline pipeline) {
+    return Observed.of(
+        new SinkObservation("analytics.freshness", clock.instant().minus(freshness)));
+  }
+}
