@@ -65,6 +65,11 @@ bench-ingest: jdk ## measure the ingest ceiling: committed changes/s at full spe
 	$(MVN) $(MVN_QUIET) -DskipTests -Dspotless.check.skip=true -pl local -am package
 	$(call run-module,local,io.cdcplatform.local.IngestBenchmark $(BENCH_SECONDS))
 
+.PHONY: crd
+crd: jdk ## regenerate the CdcPipeline CRD from its Java model into the chart (helm/cdc-platform/crds)
+	$(MVN) $(MVN_QUIET) -DskipTests -Dspotless.check.skip=true -pl operator-extensions -am process-test-classes
+	cp operator-extensions/target/classes/META-INF/fabric8/cdcpipelines.cdcplatform.io-v1.yml helm/cdc-platform/crds/
+
 .PHONY: manifests
 manifests: jdk ## render manifests/ from the chart with the kind values (never edit manifests/ by hand)
 	$(MVN) $(MVN_QUIET) -DskipTests -Dspotless.check.skip=true -pl chart-tools -am package
@@ -105,13 +110,14 @@ operators: ## install cert-manager, Strimzi and the Flink Kubernetes Operator at
 	  --namespace flink-operator --create-namespace --set watchNamespaces="{$(NAMESPACE)}" --wait
 
 .PHONY: images
-# Maven arguments of the image build: the ingest job (Jib) and the analytics job (its job jar on
-# flink:1.20.3-java17, Jib), tagged $(IMAGE_REGISTRY)/<module>:0.1.0.
+# Maven arguments of the image build: the ingest job and the CdcPipeline reconciler (Jib, on a
+# JRE) and the analytics job (its job jar on flink:1.20.3-java17, Jib), tagged
+# $(IMAGE_REGISTRY)/<module>:0.1.0.
 IMAGE_REGISTRY ?= localhost:$(REGISTRY_PORT)/cdc-platform
-JIB = $(MVN) $(MVN_QUIET) -Pimages -DskipTests -Dspotless.check.skip=true -pl ingest-job,flink-app -am package \
+JIB = $(MVN) $(MVN_QUIET) -Pimages -DskipTests -Dspotless.check.skip=true -pl ingest-job,flink-app,operator-extensions -am package \
   -Dimage.registry=$(IMAGE_REGISTRY)
 
-images: jdk ## build the ingest and analytics images with Jib and push them to the kind registry
+images: jdk ## build the ingest, analytics and reconciler images with Jib and push them to the kind registry
 	$(JIB) jib:build
 
 .PHONY: images-tar
@@ -123,7 +129,8 @@ kind-load: jdk ## build the images into the local Docker daemon and load them in
 	$(call need,docker)
 	$(call need,kind)
 	$(JIB) jib:dockerBuild
-	kind load docker-image --name $(KIND_CLUSTER) $(IMAGE_REGISTRY)/ingest-job:0.1.0 $(IMAGE_REGISTRY)/flink-app:0.1.0
+	kind load docker-image --name $(KIND_CLUSTER) $(IMAGE_REGISTRY)/ingest-job:0.1.0 $(IMAGE_REGISTRY)/flink-app:0.1.0 \
+	  $(IMAGE_REGISTRY)/operator-extensions:0.1.0
 
 .PHONY: deploy
 deploy: ## helm upgrade --install with the kind values, after creating the credentials Secrets
@@ -136,6 +143,9 @@ deploy: ## helm upgrade --install with the kind values, after creating the crede
 	kubectl -n $(NAMESPACE) get secret cdc-capture-credentials >/dev/null 2>&1 || \
 	  kubectl -n $(NAMESPACE) create secret generic cdc-capture-credentials \
 	    --from-literal=username=cdc_capture --from-literal=password=$$(openssl rand -hex 16)
+	kubectl -n $(NAMESPACE) get secret cdc-analytics-reader-credentials >/dev/null 2>&1 || \
+	  kubectl -n $(NAMESPACE) create secret generic cdc-analytics-reader-credentials \
+	    --from-literal=username=analytics_reader --from-literal=password=$$(openssl rand -hex 16)
 	helm upgrade --install cdc-platform helm/cdc-platform -n $(NAMESPACE) -f helm/values-kind.yaml --wait --timeout 15m
 
 .PHONY: e2e

@@ -45,3 +45,14 @@ CREATE TABLE IF NOT EXISTS analytics.pipeline_latency_minute (
     p99_ms        bigint      NOT NULL,
     max_ms        bigint      NOT NULL
 );
+
+-- Readers (the dashboard, the CdcPipeline reconciler) log in as analytics_reader where it exists:
+-- the chart's database creates it; it may read the analytics tables and nothing else.
+DO $$
+BEGIN
+    IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'analytics_reader') THEN
+        GRANT USAGE ON SCHEMA analytics TO analytics_reader;
+        GRANT SELECT ON ALL TABLES IN SCHEMA analytics TO analytics_reader;
+    END IF;
+END
+$$;

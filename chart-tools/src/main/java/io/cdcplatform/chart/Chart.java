@@ -38,6 +38,26 @@ public final class Chart {
     return template.call();
   }
 
+  /**
+   * The CRDs of the chart's {@code crds/} folder, which Helm installs before the templates and
+   * never templates, and which manifests/ must carry too.
+   */
+  public List<ObjectNode> crds() {
+    Path folder = directory.resolve("crds");
+    if (!java.nio.file.Files.isDirectory(folder)) {
+      return List.of();
+    }
+    List<ObjectNode> crds = new ArrayList<>();
+    try (var files = java.nio.file.Files.list(folder)) {
+      for (Path file : files.filter(f -> f.toString().matches(".*\\.ya?ml$")).sorted().toList()) {
+        crds.addAll(objects(java.nio.file.Files.readString(file)));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + folder, e);
+    }
+    return crds;
+  }
+
   /** {@code helm lint --strict}. */
   public LintResult lint() {
     return new Helm(directory).lint().strict().call();

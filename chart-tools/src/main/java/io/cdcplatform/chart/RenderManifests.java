@@ -23,6 +23,7 @@ public final class RenderManifests {
   /** Apply order: what others refer to first, the operators' resources after their inputs. */
   static final List<String> ORDER =
       List.of(
+          "CustomResourceDefinition",
           "ServiceAccount",
           "Secret",
           "ConfigMap",
@@ -39,7 +40,8 @@ public final class RenderManifests {
           "KafkaTopic",
           "KafkaConnect",
           "KafkaConnector",
-          "FlinkDeployment");
+          "FlinkDeployment",
+          "CdcPipeline");
 
   private RenderManifests() {}
 
@@ -67,7 +69,8 @@ public final class RenderManifests {
 
   /** File name to content, in apply order, the kustomization last. */
   public static Map<String, String> render(Chart chart, Path values) throws IOException {
-    List<ObjectNode> objects = new ArrayList<>(Chart.objects(chart.template(values)));
+    List<ObjectNode> objects = new ArrayList<>(chart.crds());
+    objects.addAll(Chart.objects(chart.template(values)));
     objects.sort(
         Comparator.comparingInt((ObjectNode o) -> rank(o.path("kind").asText()))
             .thenComparing(o -> o.path("metadata").path("name").asText()));

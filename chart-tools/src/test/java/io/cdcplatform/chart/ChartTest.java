@@ -51,6 +51,11 @@ class ChartTest {
         }
       }
     }
+    for (ObjectNode crd : CHART.crds()) {
+      try (InputStream in = new java.io.ByteArrayInputStream(Chart.YAML.writeValueAsBytes(crd))) {
+        crds.add(in);
+      }
+    }
     for (String version : List.of("v1", "v1beta1")) {
       try (InputStream in =
           CrdSchemas.class.getResourceAsStream(
@@ -84,8 +89,12 @@ class ChartTest {
               "KafkaTopic",
               "KafkaUser",
               "FlinkDeployment",
-              "NetworkPolicy");
+              "NetworkPolicy",
+              "CdcPipeline");
     }
+    assertThat(CHART.crds())
+        .extracting(crd -> crd.at("/metadata/name").asText())
+        .containsExactly("cdcpipelines.cdcplatform.io");
     assertThat(ofKind(RENDERED.get("kind"), "StatefulSet")).hasSize(1);
     assertThat(ofKind(RENDERED.get("production"), "StatefulSet")).as("external database").isEmpty();
     assertThat(
@@ -127,7 +136,8 @@ class ChartTest {
     for (ObjectNode object : all()) {
       String apiVersion = object.path("apiVersion").asText();
       if (apiVersion.startsWith("kafka.strimzi.io/")
-          || apiVersion.startsWith("flink.apache.org/")) {
+          || apiVersion.startsWith("flink.apache.org/")
+          || apiVersion.startsWith("cdcplatform.io/")) {
         assertThat(crds.validate(object))
             .as(object.path("kind").asText() + " " + object.at("/metadata/name").asText())
             .isEmpty();
@@ -135,6 +145,78 @@ class ChartTest {
       }
     }
     assertThat(checked).isGreaterThan(30);
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "/spec/slo | maxFreshness | soon | /spec/slo/maxFreshness",
+        "/spec/slo | maxRetainedWal | 256MB | /spec/slo/maxRetainedWal",
+        "/spec/source | port | 70000 | /spec/source/port",
+        "/spec/source | slot | Bad-Slot | /spec/source/slot",
+        "/spec/source | slott | cdc | slott",
+        "/spec/transport | brokers | 0 | /spec/transport/brokers",
+      })
+  void theCdcPipelineSchemaRejectsAnInvalidSpec(
+      String parent, String field, String value, String named) throws Exception {
+    ObjectNode pipeline = ofKind(RENDERED.get("kind"), "CdcPipeline").getFirst().deepCopy();
+    ObjectNode target = (ObjectNode) pipeline.at(parent);
+    if (value.matches("\\d+")) {
+      target.put(field, Integer.parseInt(value));
+    } else {
+      target.put(field, value);
+    }
+
+    assertThat(crds.validate(pipeline)).anySatisfy(e -> assertThat(e).contains(named));
+  }
+
+  @Test
+  void aCdcPipelineWithoutItsSourceIsRejected() throws Exception {
+    ObjectNode pipeline = ofKind(RENDERED.get("kind"), "CdcPipeline").getFirst().deepCopy();
+    ((ObjectNode) pipeline.path("spec")).remove("source");
+
+    assertThat(crds.validate(pipeline)).anySatisfy(e -> assertThat(e).contains("source"));
+  }
+
+  @Test
+  void thePlatformsCdcPipelineNamesTheChartsResourcesAndItsSlos() throws Exception {
+    List<ObjectNode> kind = RENDERED.get("kind");
+    JsonNode spec = ofKind(kind, "CdcPipeline").getFirst().path("spec");
+    assertThat(spec.at("/capture/connector").asText())
+        .isEqualTo(ofKind(kind, "KafkaConnector").getFirst().at("/metadata/name").asText());
+    assertThat(spec.at("/processing/flinkDeployment").asText())
+        .isEqualTo(ofKind(kind, "FlinkDeployment").getFirst().at("/metadata/name").asText());
+    assertThat(spec.at("/transport/cluster").asText())
+        .isEqualTo(ofKind(kind, "Kafka").getFirst().at("/metadata/name").asText());
+    assertThat(ofKind(kind, "KafkaUser"))
+        .extracting(u -> u.at("/metadata/name").asText())
+        .contains(spec.at("/transport/user").asText());
+    assertThat(spec.path("slo"))
+        .isEqualTo(Chart.YAML.readTree(CHART_DIR.resolve("files/pipeline-slos.yaml").toFile()));
+  }
+
+  @Test
+  void theReconcilerReadsTheOperatorsResourcesAndWritesOnlyItsOwnStatus() {
+    JsonNode role =
+        ofKind(RENDERED.get("kind"), "Role").stream()
+            .filter(r -> r.at("/metadata/name").asText().endsWith("-reconciler"))
+            .findFirst()
+            .orElseThrow();
+    for (JsonNode rule : role.path("rules")) {
+      String resources = rule.path("resources").toString();
+      String verbs = rule.path("verbs").toString();
+      if (resources.contains("cdcpipelines/status")) {
+        assertThat(verbs).isEqualTo("[\"get\",\"patch\",\"update\"]");
+      } else if (resources.contains("events")) {
+        assertThat(verbs).isEqualTo("[\"create\",\"patch\"]");
+      } else if (resources.contains("secrets")) {
+        assertThat(verbs).isEqualTo("[\"get\"]");
+        assertThat(rule.path("resourceNames")).hasSize(3);
+      } else {
+        assertThat(verbs).as(resources).isEqualTo("[\"get\",\"list\",\"watch\"]");
+      }
+    }
   }
 
   @Test
@@ -153,7 +235,9 @@ class ChartTest {
     int checked = 0;
     for (ObjectNode object : all()) {
       String apiVersion = object.path("apiVersion").asText();
-      if (!apiVersion.contains(".strimzi.io/") && !apiVersion.startsWith("flink.apache.org/")) {
+      if (!apiVersion.contains(".strimzi.io/")
+          && !apiVersion.startsWith("flink.apache.org/")
+          && !apiVersion.startsWith("cdcplatform.io/")) {
         assertThat(BuiltinKinds.validate(object))
             .as(object.path("kind").asText() + " " + object.at("/metadata/name").asText())
             .isEmpty();
@@ -263,7 +347,7 @@ class ChartTest {
     List<ObjectNode> policies = ofKind(RENDERED.get("kind"), "NetworkPolicy");
     assertThat(policies)
         .extracting(p -> p.at("/metadata/labels/app.kubernetes.io~1component").asText())
-        .contains("network", "source", "processing", "ingest");
+        .contains("network", "source", "processing", "ingest", "reconciler");
     ObjectNode deny =
         policies.stream()
             .filter(p -> p.at("/metadata/name").asText().endsWith("-default-deny"))
@@ -274,7 +358,8 @@ class ChartTest {
             ofKind(RENDERED.get("kind"), "Kafka")
                 .getFirst()
                 .at("/spec/kafka/listeners/0/networkPolicyPeers"))
-        .hasSize(2);
+        .as("Connect, the analytics job and the reconciler")
+        .hasSize(3);
   }
 
   @Test
@@ -308,7 +393,8 @@ class ChartTest {
         "postgres.port=70000 | at '/postgres/port': maximum: got 70,000, want 65,535",
         "kafka.clusterName=Bad_Name | at '/kafka/clusterName'",
         "ingest.ratee=5 | at '/ingest': additional properties 'ratee' not allowed",
-        "reconciler.enabled=true | at '/reconciler/enabled'",
+        "reconciler.recheckReadySeconds=0 | at '/reconciler/recheckReadySeconds': minimum: got 0, want 1",
+        "postgres.readerSecret=Reader | at '/postgres/readerSecret'",
       })
   void badValuesFailWithAMessageNamingTheValue(String setting, String named, @TempDir Path dir)
       throws Exception {
@@ -366,7 +452,10 @@ class ChartTest {
     assertThat(objects)
         .allSatisfy(
             o -> {
-              assertThat(o.at("/metadata/namespace").asText()).isEqualTo("cdc");
+              // A CRD is cluster-scoped: kustomize leaves it without a namespace.
+              boolean clusterScoped = o.path("kind").asText().equals("CustomResourceDefinition");
+              assertThat(o.at("/metadata/namespace").asText())
+                  .isEqualTo(clusterScoped ? "" : "cdc");
               assertThat(o.at("/metadata/labels/environment").asText()).isEqualTo("production");
             });
     JsonNode env =

@@ -35,14 +35,21 @@ public final class ReconcilerMain {
     }
     KubernetesClient client = new KubernetesClientBuilder().build();
     PipelineMetrics metrics = new PipelineMetrics(Clock.systemUTC(), Duration.ofMinutes(5));
-    Operator operator =
-        start(
-            client,
-            new NetworkProbes(client),
-            metrics,
-            Clock.systemUTC(),
-            pace,
-            env.getOrDefault("WATCH_NAMESPACES", ""));
+    Operator operator;
+    try {
+      operator =
+          start(
+              client,
+              new NetworkProbes(client),
+              metrics,
+              Clock.systemUTC(),
+              pace,
+              env.getOrDefault("WATCH_NAMESPACES", ""));
+    } catch (RuntimeException e) {
+      System.err.println("cdc-pipeline-reconciler: cannot start: " + e.getMessage());
+      System.exit(1);
+      return;
+    }
     OperatorEndpoints endpoints =
         new OperatorEndpoints(
             port, metrics, () -> operator.getRuntimeInfo().allEventSourcesAreHealthy());

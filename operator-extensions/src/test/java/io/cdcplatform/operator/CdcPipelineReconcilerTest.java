@@ -349,8 +349,11 @@ class CdcPipelineReconcilerTest {
         .orElse(new Condition());
   }
 
+  /** The events recorded on the pipeline "shop". */
   private static List<Event> events() {
-    return client.v1().events().inNamespace(NS).list().getItems();
+    return client.v1().events().inNamespace(NS).list().getItems().stream()
+        .filter(e -> "shop".equals(e.getInvolvedObject().getName()))
+        .toList();
   }
 
   /** Creates or replaces the resource, then writes its status as its operator would. */
