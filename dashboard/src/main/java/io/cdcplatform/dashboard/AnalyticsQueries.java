@@ -1,0 +1,114 @@
+package io.cdcplatform.dashboard;
+
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * The dashboard's reads of the analytics tables, as a read-only login: one short transaction per
+ * call, rows as JSON-ready maps (timestamps ISO-8601, money as decimal strings).
+ */
+final class AnalyticsQueries {
+
+  private final String jdbcUrl;
+  private final Properties login = new Properties();
+
+  AnalyticsQueries(String jdbcUrl, String user, String password) {
+    this.jdbcUrl = jdbcUrl;
+    login.setProperty("user", user);
+    login.setProperty("password", password);
+    login.setProperty("connectTimeout", "3");
+    login.setProperty("socketTimeout", "10");
+    login.setProperty("readOnly", "true");
+    login.setProperty("ApplicationName", "cdc-dashboard");
+  }
+
+  /** Revenue per category for the newest {@code minutes} minutes that have rows. */
+  List<Map<String, Object>> revenue(int minutes) throws SQLException {
+    return query(
+        "SELECT category, minute_start, order_count, revenue, window_closed, late_corrections"
+            + " FROM analytics.category_revenue_minute"
+            + " WHERE minute_start > (SELECT max(minute_start) FROM analytics.category_revenue_minute)"
+            + " - make_interval(mins => ?)"
+            + " ORDER BY minute_start, category",
+        minutes);
+  }
+
+  List<Map<String, Object>> statusTotals() throws SQLException {
+    return query("SELECT status, order_count, amount FROM analytics.status_totals ORDER BY status");
+  }
+
+  List<Map<String, Object>> topCustomers(int limit) throws SQLException {
+    return query(
+        "SELECT customer_id, paid_orders, paid_amount FROM analytics.customer_value"
+            + " ORDER BY paid_amount DESC, customer_id LIMIT ?",
+        limit);
+  }
+
+  /** Latency percentiles and throughput per minute, the newest {@code minutes} minutes. */
+  List<Map<String, Object>> latency(int minutes) throws SQLException {
+    return query(
+        "SELECT minute_start, change_count, p50_ms, p95_ms, p99_ms, max_ms"
+            + " FROM analytics.pipeline_latency_minute"
+            + " WHERE minute_start > (SELECT max(minute_start) FROM analytics.pipeline_latency_minute)"
+            + " - make_interval(mins => ?)"
+            + " ORDER BY minute_start",
+        minutes);
+  }
+
+  /** Milliseconds the newest heartbeat trails the database's clock; null before the first. */
+  Long freshnessMillis() throws SQLException {
+    List<Map<String, Object>> rows =
+        query(
+            "SELECT (extract(epoch FROM now() - max(beat_at)) * 1000)::bigint AS ms"
+                + " FROM analytics.freshness");
+    Object ms = rows.getFirst().get("ms");
+    return ms == null ? null : ((Number) ms).longValue();
+  }
+
+  private List<Map<String, Object>> query(String sql, Object... parameters) throws SQLException {
+    try (Connection connection = DriverManager.getConnection(jdbcUrl, login);
+        PreparedStatement statement = connection.prepareStatement(sql)) {
+      for (int i = 0; i < parameters.length; i++) {
+        statement.setObject(i + 1, parameters[i]);
+      }
+      try (ResultSet rows = statement.executeQuery()) {
+        List<Map<String, Object>> result = new ArrayList<>();
+        int columns = rows.getMetaData().getColumnCount();
+        while (rows.next()) {
+          Map<String, Object> row = new LinkedHashMap<>();
+          for (int c = 1; c <= columns; c++) {
+            row.put(rows.getMetaData().getColumnLabel(c), json(rows.getObject(c)));
+          }
+          result.add(row);
+        }
+        return result;
+      }
+    }
+  }
+
+  private static Object json(Object value) {
+    if (value instanceof java.sql.Timestamp timestamp) {
+      return timestamp.toInstant().toString();
+    }
+    if (value instanceof java.time.OffsetDateTime time) {
+      return time.toInstant().toString();
+    }
+    if (value instanceof BigDecimal decimal) {
+      return decimal.toPlainString();
+    }
+    if (value instanceof Instant instant) {
+      return instant.toString();
+    }
+    return value;
+  }
+}
