@@ -42,7 +42,8 @@ build: jdk ## compile, check formatting and package every module (no tests)
 	$(MVN) $(MVN_QUIET) -DskipTests package
 
 .PHONY: test
-test: jdk ## run the unit tests (*Test) and the integration tests (*IT)
+test: jdk ## run the unit tests (*Test) and the integration tests (*IT); installs chromium if missing
+	scripts/ensure-chromium
 	$(MVN) $(MVN_LOUD) verify
 
 .PHONY: fmt

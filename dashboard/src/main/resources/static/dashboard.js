@@ -27,6 +27,15 @@ const charts = {
       aspectRatio: 3.2,
       scales: { x: { stacked: true }, y: { stacked: true, title: { display: true, text: 'revenue' } } },
       plugins: {
+        legend: {
+          labels: {
+            // A category's colour in the legend is its closed-window colour.
+            generateLabels: (c) => Chart.defaults.plugins.legend.labels.generateLabels(c).map(label => {
+              const dataset = c.data.datasets[label.datasetIndex];
+              return Object.assign(label, { fillStyle: dataset.borderColor, strokeStyle: dataset.borderColor });
+            })
+          }
+        },
         tooltip: {
           callbacks: {
             afterLabel: (item) => {
@@ -143,10 +152,15 @@ const figures = {
 
 function drawStrip(health) {
   const conditions = new Map((health.conditions || []).map(c => [c.type, c]));
+  const ready = conditions.get('Ready');
+  const verdict = document.getElementById('verdict');
+  verdict.textContent = !ready ? 'no verdict' : ready.status === 'True' ? 'Ready: changes are flowing' : 'Not ready: ' + health.failingStage + ' (' + ready.reason + ')';
+  verdict.className = 'verdict ' + (!ready ? 'unknown' : ready.status === 'True' ? 'ok' : 'failing');
   document.querySelectorAll('.stage').forEach(box => {
     const type = box.dataset.stage;
     const condition = conditions.get(type);
     box.classList.remove('ok', 'failing', 'unknown');
+    box.classList.toggle('blamed', health.failingStage === type);
     if (!condition) {
       box.classList.add('unknown');
       box.querySelector('.figure').textContent = 'no verdict';

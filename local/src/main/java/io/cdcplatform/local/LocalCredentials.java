@@ -15,6 +15,11 @@ final class LocalCredentials {
   static final String CAPTURE_PASSWORD = "local-cdc-capture";
   static final String PUBLICATION = "cdc_publication";
 
+  /** The read-only login of the dashboard: SELECT on the analytics tables only. */
+  static final String READER = "analytics_reader";
+
+  static final String READER_PASSWORD = "local-analytics-reader";
+
   /** The local values of the Secrets the chart's settings refer to, by {@code name/key}. */
   static final Map<String, String> SECRETS =
       Map.of(

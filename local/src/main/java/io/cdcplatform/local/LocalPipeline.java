@@ -1,5 +1,6 @@
 package io.cdcplatform.local;
 
+import io.cdcplatform.dashboard.DashboardServer;
 import io.cdcplatform.devservices.LocalPostgres;
 import io.cdcplatform.health.PipelineProbes;
 import io.cdcplatform.health.Slo;
@@ -91,6 +92,12 @@ public final class LocalPipeline implements Callable<Integer> {
   int healthSeconds;
 
   @Option(
+      names = "--dashboard-port",
+      defaultValue = "${LOCAL_DASHBOARD_PORT:-58088}",
+      description = "Port of the dashboard (env LOCAL_DASHBOARD_PORT; default ${DEFAULT-VALUE}).")
+  int dashboardPort;
+
+  @Option(
       names = "--work-dir",
       defaultValue = "${LOCAL_WORK_DIR:-local/target/demo}",
       description =
@@ -154,6 +161,7 @@ public final class LocalPipeline implements Callable<Integer> {
   private SupervisedChild ingest;
   private HealthMonitor health;
   private HealthEndpoint healthEndpoint;
+  private DashboardServer dashboard;
 
   public static void main(String[] args) {
     // The launcher's Kafka admin client retries while brokers start; its warnings are noise here.
@@ -219,6 +227,7 @@ public final class LocalPipeline implements Callable<Integer> {
     if (startAnalytics) {
       Ports.requireFree(flinkPort, "--flink-port");
       Ports.requireFree(healthPort, "--health-port");
+      Ports.requireFree(dashboardPort, "--dashboard-port");
     }
     if (healthSeconds < 1) {
       throw new IllegalArgumentException(
@@ -241,6 +250,7 @@ public final class LocalPipeline implements Callable<Integer> {
       }
       if (startAnalytics) {
         startHealth(chart);
+        startDashboard();
       }
     } catch (RuntimeException e) {
       out.println("local pipeline: " + e.getMessage());
@@ -251,6 +261,9 @@ public final class LocalPipeline implements Callable<Integer> {
         Locale.ROOT,
         "local pipeline: all stages up in %.1fs; Ctrl-C stops everything%n",
         (System.nanoTime() - start) / 1e9);
+    if (dashboard != null) {
+      out.println("local pipeline: open the dashboard at " + dashboardUrl());
+    }
     return chart;
   }
 
@@ -291,6 +304,16 @@ public final class LocalPipeline implements Callable<Integer> {
             postgres.jdbcUrl(), LocalCredentials.OWNER, LocalCredentials.OWNER_PASSWORD)) {
       ShopSchema.grantCaptureRole(
           owner, LocalCredentials.CAPTURE, LocalCredentials.CAPTURE_PASSWORD);
+    }
+    // The dashboard's login; the analytics job grants it SELECT on its tables when it creates them.
+    try (Connection superuser = postgres.superuserConnection();
+        java.sql.Statement sql = superuser.createStatement()) {
+      sql.execute(
+          "CREATE ROLE "
+              + LocalCredentials.READER
+              + " LOGIN PASSWORD '"
+              + LocalCredentials.READER_PASSWORD
+              + "'");
     }
     out.printf(
         Locale.ROOT,
@@ -410,6 +433,26 @@ public final class LocalPipeline implements Callable<Integer> {
         endpoint.url(), endpoint.url().replace("/health", "/ready"));
   }
 
+  private void startDashboard() {
+    DashboardServer server =
+        new DashboardServer(
+            "127.0.0.1",
+            dashboardPort,
+            postgres.jdbcUrl(),
+            LocalCredentials.READER,
+            LocalCredentials.READER_PASSWORD,
+            healthEndpoint.url(),
+            Duration.ofSeconds(2));
+    synchronized (lifecycle) {
+      dashboard = server;
+    }
+    out.println("dashboard: " + dashboardUrl());
+  }
+
+  String dashboardUrl() {
+    return "http://127.0.0.1:" + dashboard.port() + "/";
+  }
+
   HealthMonitor health() {
     return health;
   }
@@ -466,6 +509,9 @@ public final class LocalPipeline implements Callable<Integer> {
     }
     stopped.countDown();
     out.println("local pipeline: stopping");
+    if (dashboard != null) {
+      dashboard.close();
+    }
     if (healthEndpoint != null) {
       healthEndpoint.close();
     }

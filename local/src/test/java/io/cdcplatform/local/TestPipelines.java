@@ -49,6 +49,7 @@ final class TestPipelines {
     arguments.addAll(List.of("--connect-port", String.valueOf(freePort())));
     arguments.addAll(List.of("--flink-port", String.valueOf(freePort())));
     arguments.addAll(List.of("--health-port", String.valueOf(freePort())));
+    arguments.addAll(List.of("--dashboard-port", String.valueOf(freePort())));
     arguments.addAll(List.of("--work-dir", work.toString()));
     arguments.addAll(List.of("--home", System.getProperty("cdc.home")));
     return arguments;
