@@ -111,14 +111,14 @@ operators: ## install cert-manager, Strimzi and the Flink Kubernetes Operator at
 	  --namespace flink-operator --create-namespace --set watchNamespaces="{$(NAMESPACE)}" --wait
 
 .PHONY: images
-# Maven arguments of the image build: the ingest job and the CdcPipeline reconciler (Jib, on a
-# JRE) and the analytics job (its job jar on flink:1.20.3-java17, Jib), tagged
+# Maven arguments of the image build: the ingest job, the CdcPipeline reconciler and the
+# dashboard (Jib, on a JRE) and the analytics job (its job jar on flink:1.20.3-java17, Jib), tagged
 # $(IMAGE_REGISTRY)/<module>:0.1.0.
 IMAGE_REGISTRY ?= localhost:$(REGISTRY_PORT)/cdc-platform
-JIB = $(MVN) $(MVN_QUIET) -Pimages -DskipTests -Dspotless.check.skip=true -pl ingest-job,flink-app,operator-extensions -am package \
+JIB = $(MVN) $(MVN_QUIET) -Pimages -DskipTests -Dspotless.check.skip=true -pl ingest-job,flink-app,operator-extensions,dashboard -am package \
   -Dimage.registry=$(IMAGE_REGISTRY)
 
-images: jdk ## build the ingest, analytics and reconciler images with Jib and push them to the kind registry
+images: jdk ## build the ingest, analytics, reconciler and dashboard images with Jib and push them to the kind registry
 	$(JIB) jib:build
 
 .PHONY: images-tar
@@ -131,7 +131,7 @@ kind-load: jdk ## build the images into the local Docker daemon and load them in
 	$(call need,kind)
 	$(JIB) jib:dockerBuild
 	kind load docker-image --name $(KIND_CLUSTER) $(IMAGE_REGISTRY)/ingest-job:0.1.0 $(IMAGE_REGISTRY)/flink-app:0.1.0 \
-	  $(IMAGE_REGISTRY)/operator-extensions:0.1.0
+	  $(IMAGE_REGISTRY)/operator-extensions:0.1.0 $(IMAGE_REGISTRY)/dashboard:0.1.0
 
 .PHONY: deploy
 deploy: ## helm upgrade --install with the kind values, after creating the credentials Secrets

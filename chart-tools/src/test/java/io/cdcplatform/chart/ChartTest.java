@@ -197,6 +197,59 @@ class ChartTest {
   }
 
   @Test
+  void theDashboardIsReachableThroughTheKindPortMappingAndReadsAsTheReadOnlyRole()
+      throws Exception {
+    List<ObjectNode> kind = RENDERED.get("kind");
+    JsonNode service =
+        ofKind(kind, "Service").stream()
+            .filter(s -> s.at("/metadata/name").asText().endsWith("-dashboard"))
+            .findFirst()
+            .orElseThrow();
+    JsonNode mapping =
+        Chart.YAML
+            .readTree(HOME.resolve("kind-config.yaml").toFile())
+            .at("/nodes/0/extraPortMappings/0");
+    assertThat(service.at("/spec/type").asText()).isEqualTo("NodePort");
+    assertThat(service.at("/spec/ports/0/nodePort").asInt())
+        .isEqualTo(mapping.path("containerPort").asInt());
+    JsonNode env =
+        ofKind(kind, "Deployment").stream()
+            .filter(d -> d.at("/metadata/name").asText().endsWith("-dashboard"))
+            .findFirst()
+            .orElseThrow()
+            .at("/spec/template/spec/containers/0/env");
+    assertThat(env.toString())
+        .contains("\"secretKeyRef\":{\"name\":\"cdc-analytics-reader-credentials\"")
+        .contains("http://cdc-platform-reconciler:8080/verdicts/cdc/cdc-platform");
+    assertThat(ofKind(RENDERED.get("default"), "ConfigMap"))
+        .as("the Grafana dashboard is off by default")
+        .noneMatch(c -> c.at("/metadata/labels/grafana_dashboard").isTextual());
+  }
+
+  @Test
+  void theGrafanaDashboardIsAConfigMapForTheSidecarOverTheAnalyticsTables(@TempDir Path dir)
+      throws Exception {
+    Path values = dir.resolve("grafana.yaml");
+    Files.writeString(
+        values, "dashboard:\n  grafana:\n    enabled: true\n    datasourceUid: pg-main\n");
+
+    JsonNode configMap =
+        ofKind(Chart.objects(CHART.template(values)), "ConfigMap").stream()
+            .filter(c -> c.at("/metadata/labels/grafana_dashboard").asText().equals("1"))
+            .findFirst()
+            .orElseThrow();
+    JsonNode dashboard = Chart.YAML.readTree(configMap.at("/data/cdc-platform.json").asText());
+
+    assertThat(dashboard.path("panels")).hasSizeGreaterThanOrEqualTo(5);
+    assertThat(dashboard.path("panels"))
+        .allSatisfy(
+            panel -> {
+              assertThat(panel.at("/datasource/uid").asText()).isEqualTo("pg-main");
+              assertThat(panel.at("/targets/0/rawSql").asText()).contains("FROM analytics.");
+            });
+  }
+
+  @Test
   void theReconcilerReadsTheOperatorsResourcesAndWritesOnlyItsOwnStatus() {
     JsonNode role =
         ofKind(RENDERED.get("kind"), "Role").stream()
@@ -347,7 +400,7 @@ class ChartTest {
     List<ObjectNode> policies = ofKind(RENDERED.get("kind"), "NetworkPolicy");
     assertThat(policies)
         .extracting(p -> p.at("/metadata/labels/app.kubernetes.io~1component").asText())
-        .contains("network", "source", "processing", "ingest", "reconciler");
+        .contains("network", "source", "processing", "ingest", "reconciler", "dashboard");
     ObjectNode deny =
         policies.stream()
             .filter(p -> p.at("/metadata/name").asText().endsWith("-default-deny"))
@@ -395,6 +448,8 @@ class ChartTest {
         "ingest.ratee=5 | at '/ingest': additional properties 'ratee' not allowed",
         "reconciler.recheckReadySeconds=0 | at '/reconciler/recheckReadySeconds': minimum: got 0, want 1",
         "postgres.readerSecret=Reader | at '/postgres/readerSecret'",
+        "dashboard.serviceType=LoadBalancer | at '/dashboard/serviceType'",
+        "dashboard.nodePort=8080 | at '/dashboard/nodePort': minimum: got 8,080, want 30,000",
       })
   void badValuesFailWithAMessageNamingTheValue(String setting, String named, @TempDir Path dir)
       throws Exception {
@@ -459,7 +514,11 @@ class ChartTest {
               assertThat(o.at("/metadata/labels/environment").asText()).isEqualTo("production");
             });
     JsonNode env =
-        ofKind(objects, "Deployment").getFirst().at("/spec/template/spec/containers/0/env");
+        ofKind(objects, "Deployment").stream()
+            .filter(d -> d.at("/metadata/name").asText().equals("cdc-platform-ingest"))
+            .findFirst()
+            .orElseThrow()
+            .at("/spec/template/spec/containers/0/env");
     List<String> rates = new ArrayList<>();
     env.forEach(
         e -> {

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -13,6 +14,9 @@ import java.util.function.BooleanSupplier;
  * process serves) and {@code /readyz} (the operator started and its informers are healthy).
  */
 final class OperatorEndpoints implements AutoCloseable {
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
 
   private final HttpServer server;
 
@@ -22,6 +26,26 @@ final class OperatorEndpoints implements AutoCloseable {
         "/metrics",
         exchange ->
             respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.render()));
+    server.createContext(
+        "/verdicts/",
+        exchange -> {
+          String[] parts = exchange.getRequestURI().getPath().split("/");
+          var verdict =
+              parts.length == 4
+                  ? metrics.verdict(parts[2], parts[3])
+                  : java.util.Optional.<Map<String, Object>>empty();
+          if (verdict.isEmpty()) {
+            respond(
+                exchange,
+                404,
+                "application/json",
+                "{\"error\":\"no verdict for "
+                    + exchange.getRequestURI().getPath()
+                    + "; expected /verdicts/<namespace>/<name> of a judged CdcPipeline\"}\n");
+          } else {
+            respond(exchange, 200, "application/json", JSON.writeValueAsString(verdict.get()));
+          }
+        });
     server.createContext("/healthz", exchange -> respond(exchange, 200, "text/plain", "ok\n"));
     server.createContext(
         "/readyz",

@@ -13,8 +13,9 @@ import java.util.function.Function;
 
 /**
  * The latest verdict of every pipeline as Prometheus gauges, in the text exposition format: one
- * gauge per stage (1 True, 0 False, -1 Unknown), Ready, and the figures behind them. A pipeline not
- * judged for {@code expireAfter} (deleted, or its reconciler stuck) drops out.
+ * gauge per stage (1 True, 0 False, -1 Unknown), Ready, and the figures behind them; and each
+ * verdict as JSON for the dashboard. A pipeline not judged for {@code expireAfter} (deleted, or its
+ * reconciler stuck) drops out.
  */
 final class PipelineMetrics {
 
@@ -31,6 +32,15 @@ final class PipelineMetrics {
 
   synchronized void record(String namespace, String name, Verdict verdict) {
     latest.put(labels(namespace, name), new Entry(clock.instant(), verdict));
+  }
+
+  /** The newest verdict of one pipeline as the JSON document make demo serves, if judged. */
+  synchronized java.util.Optional<Map<String, Object>> verdict(String namespace, String name) {
+    Entry entry = latest.get(labels(namespace, name));
+    return entry == null
+        ? java.util.Optional.empty()
+        : java.util.Optional.of(
+            io.cdcplatform.health.VerdictDocument.of(entry.verdict(), entry.at()));
   }
 
   synchronized String render() {

@@ -307,6 +307,33 @@ class CdcPipelineReconcilerTest {
         .contains("cdc_pipeline_kafka_brokers{namespace=\"shop\",pipeline=\"shop\"} 3");
   }
 
+  @Test
+  void theEndpointsServeMetricsAndEachVerdictAsJson() throws Exception {
+    try (OperatorEndpoints endpoints = new OperatorEndpoints(0, METRICS, () -> true)) {
+      java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+      String base = "http://127.0.0.1:" + endpoints.port();
+      java.util.function.Function<String, java.net.http.HttpResponse<String>> get =
+          path -> {
+            try {
+              return http.send(
+                  java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + path)).build(),
+                  java.net.http.HttpResponse.BodyHandlers.ofString());
+            } catch (Exception e) {
+              throw new IllegalStateException(e);
+            }
+          };
+
+      var verdict = get.apply("/verdicts/shop/shop");
+      assertThat(verdict.statusCode()).isEqualTo(200);
+      assertThat(verdict.body())
+          .contains("\"ready\":true", "\"type\":\"SinkFresh\"", "\"freshnessMs\":2000");
+      assertThat(get.apply("/verdicts/shop/other").statusCode()).isEqualTo(404);
+      assertThat(get.apply("/metrics").body()).contains("cdc_pipeline_condition{");
+      assertThat(get.apply("/readyz").statusCode()).isEqualTo(200);
+      assertThat(get.apply("/healthz").body()).isEqualTo("ok\n");
+    }
+  }
+
   private static CdcPipeline pipeline() {
     return pipeline("shop");
   }
