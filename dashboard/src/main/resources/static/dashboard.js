@@ -185,6 +185,8 @@ function draw(snapshot) {
   document.getElementById('updated').textContent = 'updated ' + new Date(snapshot.at).toLocaleTimeString();
 }
 
+// Draw at once from the API, then follow the stream.
+fetch('/api/snapshot').then(r => r.ok ? r.json() : null).then(s => { if (s && state.snapshots === 0) draw(s); });
 const events = new EventSource('/events');
 const connection = document.getElementById('connection');
 events.addEventListener('snapshot', e => draw(JSON.parse(e.data)));

@@ -3,12 +3,10 @@ package io.cdcplatform.local;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.cdcplatform.health.HttpAnswers;
 import io.cdcplatform.health.VerdictDocument;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.util.Map;
 
 /**
  * Serves the local pipeline's verdict over HTTP on loopback: {@code GET /health} answers the
@@ -53,20 +51,11 @@ final class HealthEndpoint implements AutoCloseable {
   private static void respond(HttpExchange exchange, int status, String type, String body)
       throws IOException {
     if (!"GET".equals(exchange.getRequestMethod())) {
-      byte[] message = "only GET is served here\n".getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().putAll(Map.of("Allow", java.util.List.of("GET")));
-      exchange.sendResponseHeaders(405, message.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(message);
-      }
+      exchange.getResponseHeaders().set("Allow", "GET");
+      HttpAnswers.respond(exchange, 405, "text/plain", "only GET is served here\n");
       return;
     }
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    exchange.getResponseHeaders().set("Content-Type", type);
-    exchange.sendResponseHeaders(status, bytes.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(bytes);
-    }
+    HttpAnswers.respond(exchange, status, type, body);
   }
 
   @Override

@@ -1,11 +1,9 @@
 package io.cdcplatform.operator;
 
-import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.cdcplatform.health.HttpAnswers;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 
@@ -25,7 +23,8 @@ final class OperatorEndpoints implements AutoCloseable {
     server.createContext(
         "/metrics",
         exchange ->
-            respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.render()));
+            HttpAnswers.respond(
+                exchange, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.render()));
     server.createContext(
         "/verdicts/",
         exchange -> {
@@ -43,31 +42,24 @@ final class OperatorEndpoints implements AutoCloseable {
                     + exchange.getRequestURI().getPath()
                     + "; expected /verdicts/<namespace>/<name> of a judged CdcPipeline\"}\n");
           } else {
-            respond(exchange, 200, "application/json", JSON.writeValueAsString(verdict.get()));
+            HttpAnswers.respond(
+                exchange, 200, "application/json", JSON.writeValueAsString(verdict.get()));
           }
         });
-    server.createContext("/healthz", exchange -> respond(exchange, 200, "text/plain", "ok\n"));
+    server.createContext(
+        "/healthz", exchange -> HttpAnswers.respond(exchange, 200, "text/plain", "ok\n"));
     server.createContext(
         "/readyz",
         exchange -> {
           boolean isReady = ready.getAsBoolean();
-          respond(exchange, isReady ? 200 : 503, "text/plain", isReady ? "ready\n" : "starting\n");
+          HttpAnswers.respond(
+              exchange, isReady ? 200 : 503, "text/plain", isReady ? "ready\n" : "starting\n");
         });
     server.start();
   }
 
   int port() {
     return server.getAddress().getPort();
-  }
-
-  private static void respond(HttpExchange exchange, int status, String type, String body)
-      throws IOException {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    exchange.getResponseHeaders().set("Content-Type", type);
-    exchange.sendResponseHeaders(status, bytes.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(bytes);
-    }
   }
 
   @Override
