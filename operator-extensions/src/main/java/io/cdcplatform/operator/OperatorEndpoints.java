@@ -34,7 +34,7 @@ final class OperatorEndpoints implements AutoCloseable {
                   ? metrics.verdict(parts[2], parts[3])
                   : java.util.Optional.<Map<String, Object>>empty();
           if (verdict.isEmpty()) {
-            respond(
+            HttpAnswers.respond(
                 exchange,
                 404,
                 "application/json",

@@ -80,7 +80,9 @@ public final class HealthEvaluator {
         capture == null
             ? null
             : (int) capture.tasks().stream().filter(t -> "RUNNING".equals(t.state())).count(),
-        transport == null ? null : transport.brokers(),
+        transport == null || transport.brokers() == TransportObservation.UNKNOWN
+            ? null
+            : transport.brokers(),
         processing == null || processing.jobState() == null
             ? null
             : ProcessingCheck.checkpointAge(processing, now),

@@ -15,7 +15,8 @@ final class TransportCheck {
       return missing;
     }
     String name = "Kafka cluster " + kafka.cluster();
-    if (kafka.brokers() < kafka.expectedBrokers()) {
+    if (kafka.brokers() != TransportObservation.UNKNOWN
+        && kafka.brokers() < kafka.expectedBrokers()) {
       return Condition.failing(
           Stage.TRANSPORT,
           Reason.BROKERS_MISSING,

@@ -7,7 +7,8 @@ import java.util.List;
  *
  * @param cluster the cluster name
  * @param expectedBrokers how many brokers the cluster should have
- * @param brokers how many brokers are registered
+ * @param brokers how many brokers are registered, {@link #UNKNOWN} when the brokers did not answer
+ *     and only the operator's resource was seen
  * @param offlinePartitions partitions without a leader, as {@code topic-partition}
  * @param underReplicatedPartitions partitions with fewer in-sync replicas than replicas
  * @param resource the Kafka resource's readiness, null without an operator
@@ -19,6 +20,9 @@ public record TransportObservation(
     List<String> offlinePartitions,
     List<String> underReplicatedPartitions,
     ResourceReadiness resource) {
+
+  /** The broker count when the brokers could not be asked. */
+  public static final int UNKNOWN = -1;
 
   public TransportObservation {
     offlinePartitions = List.copyOf(offlinePartitions);

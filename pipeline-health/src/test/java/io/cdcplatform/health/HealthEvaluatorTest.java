@@ -511,6 +511,26 @@ class HealthEvaluatorTest {
   }
 
   @Test
+  void aClusterSeenOnlyThroughItsResourceIsJudgedByIt() {
+    PipelineSnapshot brokersSilent =
+        transport(
+            healthy(),
+            new TransportObservation(
+                "cdc",
+                3,
+                TransportObservation.UNKNOWN,
+                List.of(),
+                List.of(),
+                new ResourceReadiness(
+                    "Kafka", "cdc", true, false, "TimeoutException: rolling", 1, 1)));
+
+    Verdict verdict = HealthEvaluator.evaluate(brokersSilent, NOW);
+
+    assertThat(verdict.condition(Stage.TRANSPORT).reason()).isEqualTo(Reason.RESOURCE_NOT_READY);
+    assertThat(verdict.figures().brokers()).isNull();
+  }
+
+  @Test
   void unobservedStagesHaveNoFigures() {
     PipelineSnapshot blind =
         new PipelineSnapshot(
