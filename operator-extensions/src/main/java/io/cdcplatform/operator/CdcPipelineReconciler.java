@@ -18,6 +18,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.strimzi.api.kafka.model.connect.KafkaConnect;
 import io.strimzi.api.kafka.model.connector.KafkaConnector;
 import io.strimzi.api.kafka.model.kafka.Kafka;
 import java.time.Clock;
@@ -81,6 +82,7 @@ public final class CdcPipelineReconciler implements Reconciler<CdcPipeline> {
                 slo,
                 new PipelineObserver.Resources(
                     context.getSecondaryResource(Kafka.class),
+                    context.getSecondaryResource(KafkaConnect.class),
                     context.getSecondaryResource(KafkaConnector.class),
                     context.getSecondaryResource(FlinkDeployment.class)));
         Verdict verdict = HealthEvaluator.evaluate(snapshot, now);
@@ -118,6 +120,7 @@ public final class CdcPipelineReconciler implements Reconciler<CdcPipeline> {
       EventSourceContext<CdcPipeline> context) {
     return List.of(
         informer(context, Kafka.class, spec -> spec.getTransport().getCluster()),
+        informer(context, KafkaConnect.class, spec -> spec.getCapture().getConnect()),
         informer(context, KafkaConnector.class, spec -> spec.getCapture().getConnector()),
         informer(
             context, FlinkDeployment.class, spec -> spec.getProcessing().getFlinkDeployment()));

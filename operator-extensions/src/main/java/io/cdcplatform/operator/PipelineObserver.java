@@ -11,6 +11,7 @@ import io.cdcplatform.operator.api.CdcPipeline;
 import io.cdcplatform.operator.api.CdcPipelineSpec;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.strimzi.api.kafka.model.common.Condition;
+import io.strimzi.api.kafka.model.connect.KafkaConnect;
 import io.strimzi.api.kafka.model.connector.KafkaConnector;
 import io.strimzi.api.kafka.model.kafka.Kafka;
 import java.util.ArrayList;
@@ -22,14 +23,15 @@ import org.apache.flink.kubernetes.operator.api.status.FlinkDeploymentStatus;
 
 /**
  * Reads one snapshot of a pipeline: the operators' resources from the informer caches (Strimzi's
- * Kafka and KafkaConnector, the FlinkDeployment) and the rest from the probes. Reads only; the
- * operators own their resources' status.
+ * Kafka, KafkaConnect and KafkaConnector, the FlinkDeployment) and the rest from the probes. Reads
+ * only; the operators own their resources' status.
  */
 final class PipelineObserver {
 
   /** The referenced resources, as the caches hold them; empty when they do not exist. */
   record Resources(
       Optional<Kafka> kafka,
+      Optional<KafkaConnect> connect,
       Optional<KafkaConnector> connector,
       Optional<FlinkDeployment> flinkDeployment) {}
 
@@ -44,17 +46,27 @@ final class PipelineObserver {
     return new PipelineSnapshot(
         slo,
         probes.slot(pipeline),
-        Observed.of(capture(spec, resources.connector())),
+        Observed.of(capture(spec, resources.connect(), resources.connector())),
         transport(pipeline, spec, resources.kafka()),
         processing(pipeline, spec, resources.flinkDeployment()),
         probes.freshness(pipeline));
   }
 
-  private static CaptureObservation capture(CdcPipelineSpec spec, Optional<KafkaConnector> found) {
+  private static CaptureObservation capture(
+      CdcPipelineSpec spec, Optional<KafkaConnect> connect, Optional<KafkaConnector> found) {
     String name = spec.getCapture().getConnector();
+    ResourceReadiness worker =
+        connect
+            .map(
+                c ->
+                    readiness(
+                        c,
+                        c.getStatus() == null ? List.of() : c.getStatus().getConditions(),
+                        c.getStatus() == null ? null : c.getStatus().getObservedGeneration()))
+            .orElse(ResourceReadiness.missing("KafkaConnect", spec.getCapture().getConnect()));
     if (found.isEmpty()) {
       return new CaptureObservation(
-          name, null, List.of(), ResourceReadiness.missing("KafkaConnector", name));
+          name, null, List.of(), ResourceReadiness.missing("KafkaConnector", name), worker);
     }
     KafkaConnector connector = found.get();
     List<Condition> conditions =
@@ -76,7 +88,8 @@ final class PipelineObserver {
     }
     Long observed =
         connector.getStatus() == null ? null : connector.getStatus().getObservedGeneration();
-    return new CaptureObservation(name, state, tasks, readiness(connector, conditions, observed));
+    return new CaptureObservation(
+        name, state, tasks, readiness(connector, conditions, observed), worker);
   }
 
   private Observed<TransportObservation> transport(

@@ -13,6 +13,8 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.Operator;
+import io.strimzi.api.kafka.model.connect.KafkaConnect;
+import io.strimzi.api.kafka.model.connect.KafkaConnectStatus;
 import io.strimzi.api.kafka.model.connector.KafkaConnector;
 import io.strimzi.api.kafka.model.connector.KafkaConnectorStatus;
 import io.strimzi.api.kafka.model.kafka.Kafka;
@@ -80,6 +82,7 @@ class CdcPipelineReconcilerTest {
     register(generatedCrd());
     register(resourceCrd("META-INF/fabric8/flinkdeployments.flink.apache.org-v1.yml"));
     register(strimziCrd("Kafka", "kafkas"));
+    register(strimziCrd("KafkaConnect", "kafkaconnects"));
     register(strimziCrd("KafkaConnector", "kafkaconnectors"));
     operator =
         ReconcilerMain.start(
@@ -100,6 +103,7 @@ class CdcPipelineReconcilerTest {
   void healthyPipeline() {
     STAGES.heal();
     apply(fixture("kafka.yaml", Kafka.class));
+    apply(fixture("connect.yaml", KafkaConnect.class));
     apply(fixture("connector.yaml", KafkaConnector.class));
     apply(fixture("flinkdeployment.yaml", FlinkDeployment.class));
     if (pipeline() == null) {
@@ -153,6 +157,15 @@ class CdcPipelineReconcilerTest {
                     c ->
                         c.setStatus(
                             fixture("connector-task-failed.yaml", KafkaConnectorStatus.class)))),
+        failure(
+            "Connect cluster not ready",
+            "CaptureReady",
+            "ResourceNotReady",
+            () ->
+                setStatus(
+                    KafkaConnect.class,
+                    "cdc-connect",
+                    c -> c.setStatus(fixture("connect-not-ready.yaml", KafkaConnectStatus.class)))),
         failure(
             "connector deleted",
             "CaptureReady",
@@ -405,6 +418,8 @@ class CdcPipelineReconcilerTest {
 
   private static void copyStatus(HasMetadata from, HasMetadata to) {
     if (from instanceof Kafka source && to instanceof Kafka target) {
+      target.setStatus(source.getStatus());
+    } else if (from instanceof KafkaConnect source && to instanceof KafkaConnect target) {
       target.setStatus(source.getStatus());
     } else if (from instanceof KafkaConnector source && to instanceof KafkaConnector target) {
       target.setStatus(source.getStatus());

@@ -1,6 +1,9 @@
 package io.cdcplatform.health;
 
-/** Judges the connector: known to Connect, RUNNING with every task RUNNING, its resource Ready. */
+/**
+ * Judges the connector: its Connect cluster Ready, the connector known to Connect and RUNNING with
+ * every task RUNNING, its resource Ready.
+ */
 final class CaptureCheck {
 
   private CaptureCheck() {}
@@ -9,6 +12,11 @@ final class CaptureCheck {
     Condition missing = ResourceCheck.missing(Stage.CAPTURE, capture.resource());
     if (missing != null) {
       return missing;
+    }
+    // A Connect cluster that is down explains the connector's state: it comes first.
+    Condition worker = ResourceCheck.failure(Stage.CAPTURE, capture.worker());
+    if (worker != null) {
+      return worker;
     }
     String name = "connector " + capture.connector();
     if (capture.state() == null) {

@@ -31,7 +31,7 @@ public final class ConnectProbe {
   public CaptureObservation connector() {
     JsonNode status = rest.get("/connectors/" + connector + "/status");
     if (status == null) {
-      return new CaptureObservation(connector, null, List.of(), null);
+      return new CaptureObservation(connector, null, List.of());
     }
     List<CaptureObservation.Task> tasks = new ArrayList<>();
     for (JsonNode task : status.path("tasks")) {
@@ -42,7 +42,7 @@ public final class ConnectProbe {
               firstLine(task.path("trace").asText(""))));
     }
     return new CaptureObservation(
-        connector, status.path("connector").path("state").asText("UNKNOWN"), tasks, null);
+        connector, status.path("connector").path("state").asText("UNKNOWN"), tasks);
   }
 
   private static String firstLine(String text) {

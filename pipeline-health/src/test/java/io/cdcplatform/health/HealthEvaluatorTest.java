@@ -21,6 +21,8 @@ class HealthEvaluatorTest {
 
   private static final ResourceReadiness CONNECTOR_CR =
       new ResourceReadiness("KafkaConnector", "cdc-source", true, true, "", 2, 2);
+  private static final ResourceReadiness CONNECT_CR =
+      new ResourceReadiness("KafkaConnect", "cdc-connect", true, true, "", 4, 4);
   private static final ResourceReadiness KAFKA_CR =
       new ResourceReadiness("Kafka", "cdc", true, true, "", 1, 1);
   private static final ProcessingObservation.Deployment FLINK_CR =
@@ -35,7 +37,8 @@ class HealthEvaluatorTest {
                 "cdc-source",
                 "RUNNING",
                 List.of(new CaptureObservation.Task(0, "RUNNING", "")),
-                CONNECTOR_CR)),
+                CONNECTOR_CR,
+                CONNECT_CR)),
         Observed.of(new TransportObservation("cdc", 3, 3, List.of(), List.of(), KAFKA_CR)),
         Observed.of(
             new ProcessingObservation(
@@ -73,7 +76,7 @@ class HealthEvaluatorTest {
 
   private static CaptureObservation connector(
       String state, List<CaptureObservation.Task> tasks, ResourceReadiness cr) {
-    return new CaptureObservation("cdc-source", state, tasks, cr);
+    return new CaptureObservation("cdc-source", state, tasks, cr, CONNECT_CR);
   }
 
   private static ProcessingObservation job(
@@ -508,6 +511,33 @@ class HealthEvaluatorTest {
 
     assertThat(verdict.condition(Stage.PROCESSING).reason()).isEqualTo(Reason.JOB_RUNNING);
     assertThat(verdict.figures().checkpointAge()).isEqualTo(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void aConnectClusterThatIsNotReadyIsBlamedBeforeItsConnector() {
+    PipelineSnapshot connectDown =
+        capture(
+            healthy(),
+            Observed.of(
+                new CaptureObservation(
+                    "cdc-source",
+                    "UNASSIGNED",
+                    List.of(),
+                    CONNECTOR_CR,
+                    new ResourceReadiness(
+                        "KafkaConnect",
+                        "cdc-connect",
+                        true,
+                        false,
+                        "BuildFailed: image push refused",
+                        4,
+                        4))));
+
+    Condition capture = HealthEvaluator.evaluate(connectDown, NOW).condition(Stage.CAPTURE);
+
+    assertThat(capture.reason()).isEqualTo(Reason.RESOURCE_NOT_READY);
+    assertThat(capture.message())
+        .isEqualTo("KafkaConnect/cdc-connect is not Ready: BuildFailed: image push refused");
   }
 
   @Test
