@@ -66,6 +66,15 @@ bench-ingest: jdk ## measure the ingest ceiling: committed changes/s at full spe
 	$(MVN) $(MVN_QUIET) -DskipTests -Dspotless.check.skip=true -pl local -am package
 	$(call run-module,local,io.cdcplatform.local.IngestBenchmark $(BENCH_SECONDS))
 
+.PHONY: oracles
+# Arguments of the oracle check, e.g. ORACLE_ARGS="--wait 3m"; the database comes from
+# ORACLE_JDBC_URL and ORACLE_USER (default: the local run's), the password from PGPASSWORD.
+ORACLE_ARGS ?=
+
+oracles: jdk ## check that every analytics table equals its oracle query (docs/analytics.md); source quiet
+	$(MVN) $(MVN_QUIET) -DskipTests -Dspotless.check.skip=true -pl local -am package
+	$(call run-module,local,io.cdcplatform.local.OracleCheck $(ORACLE_ARGS))
+
 .PHONY: crd
 crd: jdk ## regenerate the CdcPipeline CRD from its Java model into the chart (helm/cdc-platform/crds)
 	$(MVN) $(MVN_QUIET) -DskipTests -Dspotless.check.skip=true -pl operator-extensions -am process-test-classes

@@ -430,7 +430,8 @@ public final class IngestJob implements java.util.concurrent.Callable<Integer> {
     }
   }
 
-  static final class DurationConverter implements ITypeConverter<Duration> {
+  /** Reads a duration option as people write it ({@code 250ms}, {@code 30s}, {@code 5m}). */
+  public static final class DurationConverter implements ITypeConverter<Duration> {
     @Override
     public Duration convert(String value) {
       try {

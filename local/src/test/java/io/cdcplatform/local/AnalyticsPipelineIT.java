@@ -31,8 +31,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -79,9 +77,10 @@ class AnalyticsPipelineIT {
   @Test
   @Order(1)
   void everyAnalyticsTableEqualsItsOracleOnceQuiescent() throws Exception {
-    Map<String, String> oracles = oracles();
+    List<Oracles.Oracle> oracles = oracles();
     assertThat(oracles)
-        .containsOnlyKeys(
+        .extracting(Oracles.Oracle::table)
+        .containsExactly(
             "analytics.status_totals",
             "analytics.category_revenue_minute",
             "analytics.customer_value");
@@ -324,25 +323,29 @@ class AnalyticsPipelineIT {
   }
 
   private static void assertConvergesToOracles(
-      Map<String, String> oracles, IngestReport report, String when) throws Exception {
+      List<Oracles.Oracle> oracles, IngestReport report, String when) throws Exception {
     long start = System.nanoTime();
-    Map<String, Long> differing = differingRows(oracles);
+    List<Oracles.Comparison> comparisons = compare(oracles);
     long deadline = start + TimeUnit.SECONDS.toNanos(180);
-    while (differing.values().stream().anyMatch(n -> n > 0) && System.nanoTime() < deadline) {
+    while (!comparisons.stream().allMatch(Oracles.Comparison::equal)
+        && System.nanoTime() < deadline) {
       TimeUnit.SECONDS.sleep(1);
-      differing = differingRows(oracles);
+      comparisons = compare(oracles);
     }
     System.out.printf(
         "analytics %s: %d changes, tables equal to their oracles %.1fs after the last commit: %s%n",
-        when, report.changes(), (System.nanoTime() - start) / 1e9, differing);
-    for (Map.Entry<String, Long> entry : differing.entrySet()) {
-      if (entry.getValue() > 0) {
-        System.out.println(entry.getKey() + " differs: " + differences(entry.getKey(), oracles));
-      }
+        when, report.changes(), (System.nanoTime() - start) / 1e9, comparisons);
+    assertThat(comparisons)
+        .allSatisfy(
+            c -> assertThat(c.differing()).as(c.table() + " differs: " + c.samples()).isZero());
+    for (Oracles.Oracle oracle : oracles) {
+      assertTopicEqualsTable(oracle.table());
     }
-    assertThat(differing).allSatisfy((table, rows) -> assertThat(rows).as(table).isZero());
-    for (String table : oracles.keySet()) {
-      assertTopicEqualsTable(table);
+  }
+
+  private static List<Oracles.Comparison> compare(List<Oracles.Oracle> oracles) throws Exception {
+    try (Connection db = pipeline.postgres().superuserConnection()) {
+      return Oracles.compareAll(db, oracles);
     }
   }
 
@@ -427,73 +430,6 @@ class AnalyticsPipelineIT {
     return rows;
   }
 
-  /** Rows in the table and not in the oracle, plus rows in the oracle and not in the table. */
-  private static Map<String, Long> differingRows(Map<String, String> oracles) throws Exception {
-    Map<String, Long> differing = new LinkedHashMap<>();
-    try (Connection db = pipeline.postgres().superuserConnection();
-        Statement sql = db.createStatement()) {
-      for (Map.Entry<String, String> oracle : oracles.entrySet()) {
-        String table = comparedColumns(sql, oracle.getKey(), oracle.getValue());
-        try (ResultSet rs =
-            sql.executeQuery(
-                "SELECT count(*) FROM (("
-                    + table
-                    + " EXCEPT ALL ("
-                    + oracle.getValue()
-                    + ")) UNION ALL (("
-                    + oracle.getValue()
-                    + ") EXCEPT ALL "
-                    + table
-                    + ")) AS differing")) {
-          rs.next();
-          differing.put(oracle.getKey(), rs.getLong(1));
-        }
-      }
-    }
-    return differing;
-  }
-
-  private static List<String> differences(String table, Map<String, String> oracles)
-      throws Exception {
-    String oracle = oracles.get(table);
-    List<String> rows = new ArrayList<>();
-    try (Connection db = pipeline.postgres().superuserConnection();
-        Statement sql = db.createStatement()) {
-      String compared = comparedColumns(sql, table, oracle);
-      try (ResultSet rs =
-          sql.executeQuery(
-              "(SELECT 'table' AS side, t::text FROM ("
-                  + compared
-                  + " EXCEPT ALL ("
-                  + oracle
-                  + ")) t) UNION ALL (SELECT 'oracle', o::text FROM (("
-                  + oracle
-                  + ") EXCEPT ALL "
-                  + compared
-                  + ") o) LIMIT 10")) {
-        while (rs.next()) {
-          rows.add(rs.getString(1) + " " + rs.getString(2));
-        }
-      }
-    }
-    return rows;
-  }
-
-  /**
-   * The table's rows in the columns its oracle returns: a table may carry more (such as the window
-   * markers of category revenue), which no query over the source can know.
-   */
-  private static String comparedColumns(Statement sql, String table, String oracle)
-      throws Exception {
-    List<String> columns = new ArrayList<>();
-    try (ResultSet rs = sql.executeQuery("SELECT * FROM (" + oracle + ") AS o LIMIT 0")) {
-      for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
-        columns.add(rs.getMetaData().getColumnName(i));
-      }
-    }
-    return "SELECT " + String.join(", ", columns) + " FROM " + table;
-  }
-
   private static long rowCount(String table) throws Exception {
     try (Connection db = pipeline.postgres().superuserConnection();
         Statement sql = db.createStatement();
@@ -503,18 +439,9 @@ class AnalyticsPipelineIT {
     }
   }
 
-  /** The oracle queries of docs/analytics.md, by the table each heading names. */
-  static Map<String, String> oracles() throws Exception {
-    String doc =
-        Files.readString(Path.of(System.getProperty("cdc.home")).resolve("docs/analytics.md"));
-    Matcher matcher =
-        Pattern.compile("### (analytics\\.\\w+)\\n.*?```sql\\n(.*?)```", Pattern.DOTALL)
-            .matcher(doc);
-    Map<String, String> oracles = new LinkedHashMap<>();
-    while (matcher.find()) {
-      oracles.put(matcher.group(1), matcher.group(2).trim());
-    }
-    return oracles;
+  /** The oracle queries of docs/analytics.md. */
+  static List<Oracles.Oracle> oracles() throws Exception {
+    return Oracles.load(Path.of(System.getProperty("cdc.home")).resolve("docs/analytics.md"));
   }
 
   private static IngestReport runWorkload(long changes, double rate) throws Exception {
