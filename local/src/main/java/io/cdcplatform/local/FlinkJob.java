@@ -83,6 +83,15 @@ final class FlinkJob {
       String jdbcUrl,
       PrintStream console)
       throws IOException {
+    process = SupervisedChild.start(spec(chartSettings, bootstrapServers, jdbcUrl), console, false);
+  }
+
+  /**
+   * The job's process: the chart's settings as its arguments, as the FlinkDeployment passes them;
+   * this machine's endpoints, secrets, checkpoint directory and REST port in its environment.
+   */
+  ChildSpec spec(Map<String, String> chartSettings, String bootstrapServers, String jdbcUrl)
+      throws IOException {
     Path target = home.resolve("flink-app/target");
     Path classpathFile = target.resolve("runtime-classpath.txt");
     if (!Files.isRegularFile(classpathFile)) {
@@ -91,30 +100,26 @@ final class FlinkJob {
     }
     String classpath =
         target.resolve("classes") + File.pathSeparator + Files.readString(classpathFile).trim();
-    process =
-        SupervisedChild.start(
-            new ChildSpec(
-                "flink",
-                classpath,
-                "io.cdcplatform.flink.AnalyticsJob",
-                JVM_OPTIONS,
-                List.of(),
-                Map.of(
-                    "ANALYTICS_KAFKA_BOOTSTRAP_SERVERS",
-                    bootstrapServers,
-                    "ANALYTICS_JDBC_URL",
-                    jdbcUrl,
-                    "ANALYTICS_JDBC_USER",
-                    LocalCredentials.OWNER,
-                    "ANALYTICS_JDBC_PASSWORD",
-                    LocalCredentials.OWNER_PASSWORD,
-                    "ANALYTICS_CHECKPOINT_DIR",
-                    work.resolve("flink-checkpoints").toUri().toString(),
-                    "ANALYTICS_REST_PORT",
-                    String.valueOf(restPort)),
-                work.resolve("flink.log")),
-            console,
-            false);
+    return new ChildSpec(
+        "flink",
+        classpath,
+        "io.cdcplatform.flink.AnalyticsJob",
+        JVM_OPTIONS,
+        arguments(chartSettings),
+        Map.of(
+            "ANALYTICS_KAFKA_BOOTSTRAP_SERVERS",
+            bootstrapServers,
+            "ANALYTICS_JDBC_URL",
+            jdbcUrl,
+            "ANALYTICS_JDBC_USER",
+            LocalCredentials.OWNER,
+            "ANALYTICS_JDBC_PASSWORD",
+            LocalCredentials.OWNER_PASSWORD,
+            "ANALYTICS_CHECKPOINT_DIR",
+            work.resolve("flink-checkpoints").toUri().toString(),
+            "ANALYTICS_REST_PORT",
+            String.valueOf(restPort)),
+        work.resolve("flink.log"));
   }
 
   static List<String> arguments(Map<String, String> chartSettings) {

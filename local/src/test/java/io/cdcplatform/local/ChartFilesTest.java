@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The local run uses the chart's settings, overriding only endpoints and secrets: these tests fail
@@ -116,6 +117,25 @@ class ChartFilesTest {
         .containsSubsequence("--checkpoint-interval", "1s")
         .containsSubsequence("--out-of-orderness", "5s")
         .hasSize(2 * chart.flinkJob().size());
+  }
+
+  @Test
+  void theJobsProcessGetsTheChartsSettingsAsArgumentsAndOnlyEndpointsAndSecretsBesides(
+      @TempDir Path work) throws IOException {
+    ChildSpec spec =
+        new FlinkJob(Path.of(System.getProperty("cdc.home")), 58081, work)
+            .spec(
+                chart.flinkJob(), "127.0.0.1:59092", "jdbc:postgresql://127.0.0.1:54320/postgres");
+
+    assertThat(spec.arguments()).isEqualTo(FlinkJob.arguments(chart.flinkJob()));
+    assertThat(spec.command()).containsSubsequence("--checkpoint-interval", "1s");
+    assertThat(spec.environment().keySet())
+        .allSatisfy(name -> assertThat(name).startsWith("ANALYTICS_"))
+        .noneSatisfy(
+            name ->
+                assertThat(chart.flinkJob())
+                    .containsKey(
+                        name.substring("ANALYTICS_".length()).toLowerCase().replace('_', '-')));
   }
 
   @Test
