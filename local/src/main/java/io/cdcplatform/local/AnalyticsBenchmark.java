@@ -19,7 +19,6 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
@@ -49,12 +48,13 @@ public final class AnalyticsBenchmark {
   private AnalyticsBenchmark() {}
 
   public static void main(String[] args) throws Exception {
+    Benchmarks.run("analytics-benchmark", () -> benchmark(args));
+  }
+
+  private static void benchmark(String[] args) throws Exception {
     System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "error");
-    int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
-    int[] rates =
-        args.length > 1
-            ? Arrays.stream(args[1].trim().split("[ ,]+")).mapToInt(Integer::parseInt).toArray()
-            : new int[] {500, 1000, 1500, 2000, 3000};
+    int seconds = Benchmarks.seconds(args);
+    int[] rates = Benchmarks.rates(args, 500, 1000, 1500, 2000, 3000);
     PrintStream out = System.out;
     Path work = Files.createTempDirectory("analytics-bench");
     LocalPipeline pipeline = new LocalPipeline();

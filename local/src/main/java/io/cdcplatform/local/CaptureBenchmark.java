@@ -33,8 +33,12 @@ public final class CaptureBenchmark {
   private CaptureBenchmark() {}
 
   public static void main(String[] args) throws Exception {
+    Benchmarks.run("capture-benchmark", () -> benchmark(args));
+  }
+
+  private static void benchmark(String[] args) throws Exception {
     System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "error");
-    int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
+    int seconds = Benchmarks.seconds(args);
     Path work = Files.createTempDirectory("capture-bench");
     LocalPipeline pipeline = new LocalPipeline();
     new CommandLine(pipeline)

@@ -28,7 +28,11 @@ public final class IngestBenchmark {
   private IngestBenchmark() {}
 
   public static void main(String[] args) throws Exception {
-    Duration duration = Duration.ofSeconds(args.length > 0 ? Integer.parseInt(args[0]) : 30);
+    Benchmarks.run("ingest-benchmark", () -> benchmark(args));
+  }
+
+  private static void benchmark(String[] args) throws Exception {
+    Duration duration = Duration.ofSeconds(Benchmarks.seconds(args));
     Path work = Files.createTempDirectory("ingest-bench");
     try (LocalPostgres postgres =
         LocalPostgres.start(0, work.resolve("data"), work.resolve("postgres.log"))) {
