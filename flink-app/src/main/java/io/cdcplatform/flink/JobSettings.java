@@ -74,7 +74,7 @@ public record JobSettings(
         lookup.required("jdbc-user"),
         lookup.get("jdbc-password", ""),
         lookup.required("checkpoint-dir"),
-        lookup.duration("checkpoint-interval", "1s"),
+        lookup.duration("checkpoint-interval", "250ms"),
         lookup.duration("out-of-orderness", "5s"),
         lookup.duration("allowed-lateness", "10s"),
         lookup.duration("source-idle-timeout", "2s"),

@@ -110,11 +110,11 @@ class ChartFilesTest {
   @Test
   void theJobIsStartedWithTheChartsSettingsAsTheyAre() {
     assertThat(chart.flinkJob())
-        .containsEntry("checkpoint-interval", "1s")
+        .containsEntry("checkpoint-interval", "250ms")
         .containsEntry("topic-prefix", chart.connector().get("topic.prefix"))
         .doesNotContainKeys("jdbc-url", "jdbc-password", "kafka-bootstrap-servers");
     assertThat(FlinkJob.arguments(chart.flinkJob()))
-        .containsSubsequence("--checkpoint-interval", "1s")
+        .containsSubsequence("--checkpoint-interval", "250ms")
         .containsSubsequence("--out-of-orderness", "5s")
         .hasSize(2 * chart.flinkJob().size());
   }
@@ -128,7 +128,7 @@ class ChartFilesTest {
                 chart.flinkJob(), "127.0.0.1:59092", "jdbc:postgresql://127.0.0.1:54320/postgres");
 
     assertThat(spec.arguments()).isEqualTo(FlinkJob.arguments(chart.flinkJob()));
-    assertThat(spec.command()).containsSubsequence("--checkpoint-interval", "1s");
+    assertThat(spec.command()).containsSubsequence("--checkpoint-interval", "250ms");
     assertThat(spec.environment().keySet())
         .allSatisfy(name -> assertThat(name).startsWith("ANALYTICS_"))
         .noneSatisfy(
