@@ -50,12 +50,9 @@ final class FlinkJob {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  // The operator metrics of the status line, and the last count for the changes/s figure.
+  // The operator metrics of the status line.
   private static final List<String> STATUS_METRICS =
-      List.of(
-          "changesProcessed", "watermarkLagMs", "latencyP99Ms", "lateCorrections", "deadLetters");
-  private double lastProcessed = -1;
-  private long lastProcessedAt;
+      List.of("watermarkLagMs", "latencyP99Ms", "lateCorrections", "deadLetters");
 
   private final Path home;
   private final int restPort;
@@ -142,11 +139,11 @@ final class FlinkJob {
   }
 
   /**
-   * For the status line: the job's state, changes processed per second, watermark lag, the age of
-   * the last completed checkpoint, the p99 pipeline latency of the current minute, and the counts
-   * of late corrections and dead letters.
+   * For the status line: the job's state, its throughput (given: the launcher reads it from Kafka),
+   * watermark lag, the age of the last completed checkpoint, the p99 pipeline latency of the
+   * current minute, and the counts of late corrections and dead letters.
    */
-  String describe() {
+  String describe(String throughput) {
     JsonNode job = job();
     String state = job.path("state").asText("UNREACHABLE");
     String id = job.path("jid").asText();
@@ -155,17 +152,9 @@ final class FlinkJob {
     }
     Map<String, Double> metrics = operatorMetrics(id, STATUS_METRICS);
     StringBuilder line = new StringBuilder(state);
-    double processed = metrics.getOrDefault("changesProcessed", -1.0);
-    long now = System.nanoTime();
-    if (processed >= 0 && lastProcessed >= 0 && now > lastProcessedAt) {
-      line.append(
-          String.format(
-              Locale.ROOT,
-              ", %.1f changes/s",
-              (processed - lastProcessed) / ((now - lastProcessedAt) / 1e9)));
+    if (throughput != null) {
+      line.append(", ").append(throughput);
     }
-    lastProcessed = processed;
-    lastProcessedAt = now;
     double watermarkLag = metrics.getOrDefault("watermarkLagMs", -1.0);
     if (watermarkLag >= 0) {
       line.append(String.format(Locale.ROOT, ", watermark lag %.1fs", watermarkLag / 1000));

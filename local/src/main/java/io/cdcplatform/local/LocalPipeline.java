@@ -201,7 +201,9 @@ public final class LocalPipeline implements Callable<Integer> {
         }
         out.println(
             status.line(connectorState())
-                + (flink == null ? "" : " | job " + flink.describe())
+                + (flink == null
+                    ? ""
+                    : " | job " + flink.describe(status.committed(FlinkJob.CONSUMER_GROUP)))
                 + (health == null ? "" : " | " + VerdictDocument.line(health.latest().verdict())));
       }
     }

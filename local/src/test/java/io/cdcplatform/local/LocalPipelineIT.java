@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,6 +44,15 @@ class LocalPipelineIT {
     assertThat(status)
         .contains("cdc.shop.orders=")
         .contains("connector RUNNING (1/1 tasks RUNNING)");
+    // The job's progress, from the offsets it commits with its checkpoints, not from a cache.
+    Pattern committed = Pattern.compile("job RUNNING, (\\d+\\.\\d) records/s committed");
+    waitFor(
+        lines,
+        l -> {
+          Matcher matcher = committed.matcher(l);
+          return matcher.find() && Double.parseDouble(matcher.group(1)) > 0;
+        },
+        60);
     assertThat(work.resolve("ingest.log")).content().contains("ingest: ");
     assertThat(work.resolve("connect.log")).exists();
     assertThat(work.resolve("kafka-1.log")).exists();
