@@ -241,6 +241,22 @@ public final class IngestJob implements java.util.concurrent.Callable<Integer> {
     return commandLine.execute(args);
   }
 
+  /**
+   * Checks arguments as {@link #main} reads them, without running: for a launcher that starts the
+   * job later and must not start it with arguments it would refuse.
+   *
+   * @throws IllegalArgumentException with the job's own one-line message
+   */
+  public static void check(String... args) {
+    IngestJob job = new IngestJob(System.out, System.err);
+    try {
+      new CommandLine(job).parseArgs(args);
+      job.shape();
+    } catch (ParameterException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+  }
+
   /** Asks the run to stop after the open transaction, as the given signal will. */
   void requestStop(String reason) {
     stopSignal = reason;
@@ -253,19 +269,7 @@ public final class IngestJob implements java.util.concurrent.Callable<Integer> {
 
   @Override
   public Integer call() throws IngestException, InterruptedException {
-    requireAtLeast("--min-products", minProducts, 2);
-    requireAtLeast("--min-customers", minCustomers, 1);
-    WorkloadShape shape =
-        new WorkloadShape(
-            mix,
-            transactionSize.min(),
-            transactionSize.max(),
-            maxSkew,
-            lateFraction,
-            lateDelay.min(),
-            lateDelay.max(),
-            minProducts,
-            minCustomers);
+    WorkloadShape shape = shape();
     try (Connection connection = target.connect(user, password, "ingest-job")) {
       out.println("ingest-job: connected to " + target.describe() + " as " + user);
       prepareSchema(connection);
@@ -282,6 +286,22 @@ public final class IngestJob implements java.util.concurrent.Callable<Integer> {
               + (e.getSQLState() == null ? "" : " (SQL state " + e.getSQLState() + ")"),
           e);
     }
+  }
+
+  /** The workload the options describe; options no converter can judge alone are checked here. */
+  private WorkloadShape shape() {
+    requireAtLeast("--min-products", minProducts, 2);
+    requireAtLeast("--min-customers", minCustomers, 1);
+    return new WorkloadShape(
+        mix,
+        transactionSize.min(),
+        transactionSize.max(),
+        maxSkew,
+        lateFraction,
+        lateDelay.min(),
+        lateDelay.max(),
+        minProducts,
+        minCustomers);
   }
 
   private void requireAtLeast(String option, int value, int least) {

@@ -1,10 +1,13 @@
 package io.cdcplatform.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -49,5 +52,24 @@ class IngestJobOptionsTest {
     assertThat(printed.lines()).hasSize(1);
     assertThat(printed).startsWith("ingest-job: ").contains(message);
     assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+    // A launcher checking the same arguments up front refuses them with the same words.
+    assertThatThrownBy(() -> IngestJob.check(option, value))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(message);
+  }
+
+  @Test
+  void goodArgumentsPassTheCheckWithoutConnecting() {
+    assertThatCode(
+            () ->
+                IngestJob.check(
+                    "--jdbc-url=jdbc:postgresql://127.0.0.1:1/none",
+                    "--rate",
+                    "500",
+                    "--tx-size",
+                    "1-8",
+                    "--late-fraction",
+                    "0.05"))
+        .doesNotThrowAnyException();
   }
 }

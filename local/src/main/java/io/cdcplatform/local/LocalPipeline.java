@@ -216,6 +216,13 @@ public final class LocalPipeline implements Callable<Integer> {
    * @return the chart's settings, or null when a stage failed (everything is stopped again)
    */
   ChartFiles start() throws Exception {
+    if (startIngest) {
+      try {
+        IngestJob.check(ingestArguments().toArray(String[]::new));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("ingest job: " + e.getMessage(), e);
+      }
+    }
     Ports.requireFree(postgresPort, "--pg-port");
     ChartFiles chart = new ChartFiles(home.resolve("helm/cdc-platform"));
     KafkaRuntime runtime = KafkaRuntime.in(home);
@@ -463,9 +470,14 @@ public final class LocalPipeline implements Callable<Integer> {
     return healthEndpoint.url();
   }
 
-  private void startIngest(Path work) throws IOException {
+  /** The ingest job's arguments: {@code --rate}, then everything given after {@code --}. */
+  private List<String> ingestArguments() {
     List<String> arguments = new ArrayList<>(List.of("--rate", rate));
     arguments.addAll(ingestOptions);
+    return arguments;
+  }
+
+  private void startIngest(Path work) throws IOException {
     SupervisedChild child =
         SupervisedChild.start(
             new ChildSpec(
@@ -473,7 +485,7 @@ public final class LocalPipeline implements Callable<Integer> {
                 System.getProperty("java.class.path"),
                 IngestJob.class.getName(),
                 List.of("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
-                arguments,
+                ingestArguments(),
                 Map.of(
                     "INGEST_JDBC_URL", postgres.jdbcUrl(),
                     "INGEST_USER", LocalCredentials.OWNER,

@@ -109,6 +109,29 @@ class LocalPipelineIT {
     assertThat(work.resolve("postgres-data")).doesNotExist();
   }
 
+  @Test
+  void aBadIngestOptionIsOneClearLineAndNothingStarts() throws Exception {
+    Process launcher =
+        start(
+            "--rate",
+            "fast",
+            "--work-dir",
+            work.toString(),
+            "--home",
+            System.getProperty("cdc.home"),
+            "--",
+            "--tx-size",
+            "2-4");
+    String output = new String(launcher.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+    assertThat(launcher.waitFor()).isEqualTo(1);
+    assertThat(output.lines())
+        .containsExactly(
+            "local-pipeline: ingest job: Invalid value for option '--rate': expected a positive"
+                + " number of changes per second or 'unlimited', got 'fast'");
+    assertThat(work.resolve("postgres-data")).doesNotExist();
+  }
+
   private static Process start(String... args) throws Exception {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElseThrow());
