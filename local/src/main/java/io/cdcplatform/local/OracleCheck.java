@@ -119,17 +119,17 @@ public final class OracleCheck implements Callable<Integer> {
       if (comparison.equal()) {
         out.printf(
             Locale.ROOT,
-            "%s: equal to its oracle (%d rows)%n",
+            "%s: equal to its oracle (%s)%n",
             comparison.table(),
-            comparison.tableRows());
+            rows(comparison.tableRows()));
       } else {
         out.printf(
             Locale.ROOT,
-            "%s: %d rows differ (table %d rows, oracle %d rows); first ones:%n",
+            "%s: %s (table %s, oracle %s); first ones:%n",
             comparison.table(),
-            comparison.differing(),
-            comparison.tableRows(),
-            comparison.oracleRows());
+            comparison.differing() == 1 ? "1 row differs" : comparison.differing() + " rows differ",
+            rows(comparison.tableRows()),
+            rows(comparison.oracleRows()));
         comparison.samples().forEach(sample -> out.println("  " + sample));
       }
     }
@@ -142,6 +142,10 @@ public final class OracleCheck implements Callable<Integer> {
             : comparisons.stream().filter(c -> !c.equal()).count() + " table(s) differ",
         seconds);
     return equal ? 0 : DIFFERS;
+  }
+
+  private static String rows(long count) {
+    return count == 1 ? "1 row" : count + " rows";
   }
 
   private static boolean allEqual(List<Oracles.Comparison> comparisons) {

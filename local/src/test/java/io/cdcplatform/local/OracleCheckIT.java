@@ -96,7 +96,7 @@ class OracleCheckIT {
     assertThat(run.code).as(run.out).isZero();
     assertThat(run.out)
         .contains("analytics.kind_totals: equal to its oracle (2 rows)")
-        .contains("analytics.heavy_items: equal to its oracle (1 rows)")
+        .contains("analytics.heavy_items: equal to its oracle (1 row)")
         .contains("oracle-check: every table equals its oracle")
         .doesNotContain("analytics.notes");
   }
@@ -126,9 +126,9 @@ class OracleCheckIT {
 
     assertThat(run.code).isEqualTo(OracleCheck.DIFFERS);
     assertThat(run.out)
-        .contains("analytics.kind_totals: 1 rows differ (table 1 rows, oracle 2 rows)")
+        .contains("analytics.kind_totals: 1 row differs (table 1 row, oracle 2 rows)")
         .contains("oracle (b,1,12.00)")
-        .contains("analytics.heavy_items: 1 rows differ (table 2 rows, oracle 1 rows)")
+        .contains("analytics.heavy_items: 1 row differs (table 2 rows, oracle 1 row)")
         .contains("table  (3)");
   }
 
@@ -150,7 +150,7 @@ class OracleCheckIT {
     catchUp.join();
 
     assertThat(run.code).as(run.out).isZero();
-    assertThat(run.out).contains("analytics.heavy_items: equal to its oracle (1 rows)");
+    assertThat(run.out).contains("analytics.heavy_items: equal to its oracle (1 row)");
   }
 
   @Test
