@@ -258,6 +258,12 @@ final class FlinkJob {
         timeout,
         work.resolve("flink.log").toString(),
         () -> {
+          if (process.refusal() != null) {
+            throw new IllegalArgumentException(
+                "the analytics job refused the settings of "
+                    + "helm/cdc-platform/files/flink-job.yaml: "
+                    + process.refusal());
+          }
           String state = state();
           return "RUNNING".equals(state)
               ? Await.Check.ready(state, state)

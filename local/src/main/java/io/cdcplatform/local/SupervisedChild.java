@@ -15,9 +15,14 @@ import java.util.concurrent.TimeUnit;
  * A child process the launcher keeps running: its output goes to its log file (and, when asked,
  * prefixed to the console); when it exits with a failure code while the pipeline is not stopping,
  * it is started again after a backoff that doubles up to 30 s and resets once the child has stayed
- * up for a minute.
+ * up for a minute. A child that exits with {@link #REFUSED} (every program here uses it for
+ * settings it will not run with) is not started again: the same settings would be refused again, so
+ * its last line, which says why, goes to the console instead.
  */
 final class SupervisedChild {
+
+  /** The exit code of a program that refused its arguments or settings. */
+  static final int REFUSED = 2;
 
   private static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
@@ -32,6 +37,8 @@ final class SupervisedChild {
   private Duration backoff = FIRST_BACKOFF;
   private int restarts;
   private boolean stopping;
+  private volatile String lastLine = "";
+  private volatile String refusal;
 
   private SupervisedChild(ChildSpec spec, PrintStream console, boolean echo) {
     this.spec = spec;
@@ -80,6 +87,9 @@ final class SupervisedChild {
                 new InputStreamReader(source.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = reader.readLine()) != null) {
+        if (!line.isBlank()) {
+          lastLine = line.strip();
+        }
         log.write(line);
         log.newLine();
         log.flush();
@@ -100,6 +110,14 @@ final class SupervisedChild {
       }
       if (gone.exitValue() == 0) {
         console.printf("[%s] finished (exit code 0)%n", spec.name());
+        return;
+      }
+      if (gone.exitValue() == REFUSED) {
+        awaitOutput();
+        refusal = lastLine;
+        console.printf(
+            "[%s] refused its settings (exit code %d), not restarting: %s%n",
+            spec.name(), REFUSED, refusal);
         return;
       }
       if (System.nanoTime() - startedAt > STABLE.toNanos()) {
@@ -135,6 +153,20 @@ final class SupervisedChild {
 
   String name() {
     return spec.name();
+  }
+
+  /** Why the child refused to run (its last line), or null while it has not. */
+  String refusal() {
+    return refusal;
+  }
+
+  // The child's last lines may still be in the pipe when its exit is noticed.
+  private void awaitOutput() {
+    try {
+      pump.join(TimeUnit.SECONDS.toMillis(2));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   synchronized long pid() {
