@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.stream.Collectors;
 
 /**
  * A Kafka Connect worker in distributed mode, its own supervised JVM, configured from the chart's
@@ -114,14 +115,39 @@ final class ConnectWorker {
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() != 200 && response.statusCode() != 201) {
-      throw new IllegalStateException(
-          "Kafka Connect refused connector "
-              + name
-              + ": HTTP "
-              + response.statusCode()
-              + " "
-              + response.body());
+      throw new IllegalStateException(refusal(name, response.statusCode(), response.body()));
     }
+  }
+
+  /**
+   * One line saying why Connect refused a connector: the errors of its answer without Connect's
+   * framing around them, and where the settings come from.
+   */
+  static String refusal(String name, int status, String body) {
+    String errors = body == null ? "" : body.strip();
+    try {
+      JsonNode message = JSON.readTree(errors).path("message");
+      if (message.isTextual()) {
+        errors =
+            message
+                .asText()
+                .lines()
+                .map(String::strip)
+                .filter(line -> !line.isEmpty())
+                .filter(line -> !line.startsWith("Connector configuration is invalid"))
+                .filter(line -> !line.startsWith("You can also find the above list of errors"))
+                .collect(Collectors.joining("; "));
+      }
+    } catch (IOException notJson) {
+      // the body as it came
+    }
+    return "Kafka Connect refused connector "
+        + name
+        + " (HTTP "
+        + status
+        + "): "
+        + errors
+        + "; its settings come from helm/cdc-platform/files/debezium-connector.yaml";
   }
 
   /** Pauses ({@code pause}) or resumes ({@code resume}) a connector through the REST API. */
