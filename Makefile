@@ -30,7 +30,7 @@ run-module = exec $(JAVA) -cp "$(1)/target/classes:$$(cat $(1)/target/runtime-cl
 .PHONY: help
 help: ## list the targets
 	@echo "Usage: make <target>"
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: jdk
 jdk: ## check that a JDK 21+ is available and print where
@@ -159,7 +159,7 @@ deploy: ## helm upgrade --install with the kind values, after creating the crede
 	helm upgrade --install cdc-platform helm/cdc-platform -n $(NAMESPACE) -f helm/values-kind.yaml --wait --timeout 15m
 
 .PHONY: e2e
-e2e: ## end-to-end on kind: analytics rows appear and stay fresh (skips, saying so, without Docker)
+e2e: ## end-to-end on kind: fresh analytics, a Ready CdcPipeline, every table equal to its oracle (skips without Docker)
 	NS=$(NAMESPACE) scripts/kind-e2e
 
 .PHONY: kind-down
