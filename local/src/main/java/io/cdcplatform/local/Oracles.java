@@ -77,41 +77,47 @@ public final class Oracles {
     return List.copyOf(oracles);
   }
 
-  /** Compares one table with its oracle, both ways, counting duplicates (EXCEPT ALL). */
+  /**
+   * Compares one table with its oracle, both ways, counting duplicates (EXCEPT ALL). The oracle and
+   * the table are each read once, as materialized common table expressions.
+   */
   public static Comparison compare(Connection db, Oracle oracle) throws SQLException {
     try (Statement sql = db.createStatement()) {
-      String table = projected(sql, oracle);
-      String onlyInTable = "(" + table + ") EXCEPT ALL (" + oracle.sql() + ")";
-      String onlyInOracle = "(" + oracle.sql() + ") EXCEPT ALL (" + table + ")";
-      long differing =
-          count(
-              sql,
-              "SELECT count(*) FROM (("
-                  + onlyInTable
-                  + ") UNION ALL ("
-                  + onlyInOracle
-                  + ")) AS differing");
+      String with =
+          "WITH o AS MATERIALIZED ("
+              + oracle.sql()
+              + "), t AS MATERIALIZED ("
+              + projected(sql, oracle)
+              + ") ";
+      long tableRows;
+      long oracleRows;
+      long differing;
+      try (ResultSet rs =
+          sql.executeQuery(
+              with
+                  + "SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM o),"
+                  + " (SELECT count(*) FROM ((TABLE t EXCEPT ALL TABLE o)"
+                  + " UNION ALL (TABLE o EXCEPT ALL TABLE t)) AS d)")) {
+        rs.next();
+        tableRows = rs.getLong(1);
+        oracleRows = rs.getLong(2);
+        differing = rs.getLong(3);
+      }
       List<String> samples = new ArrayList<>();
       if (differing > 0) {
         try (ResultSet rs =
             sql.executeQuery(
-                "(SELECT 'table  ' AS side, t::text FROM ("
-                    + onlyInTable
-                    + ") AS t) UNION ALL (SELECT 'oracle ', o::text FROM ("
-                    + onlyInOracle
-                    + ") AS o) LIMIT "
+                with
+                    + "(SELECT 'table  ', r::text FROM (TABLE t EXCEPT ALL TABLE o) AS r)"
+                    + " UNION ALL (SELECT 'oracle ', r::text FROM (TABLE o EXCEPT ALL TABLE t) AS r)"
+                    + " LIMIT "
                     + SAMPLES)) {
           while (rs.next()) {
             samples.add(rs.getString(1) + rs.getString(2));
           }
         }
       }
-      return new Comparison(
-          oracle.table(),
-          count(sql, "SELECT count(*) FROM " + oracle.table()),
-          count(sql, "SELECT count(*) FROM (" + oracle.sql() + ") AS o"),
-          differing,
-          List.copyOf(samples));
+      return new Comparison(oracle.table(), tableRows, oracleRows, differing, List.copyOf(samples));
     }
   }
 
@@ -135,12 +141,5 @@ public final class Oracles {
       }
     }
     return "SELECT " + String.join(", ", columns) + " FROM " + oracle.table();
-  }
-
-  private static long count(Statement sql, String query) throws SQLException {
-    try (ResultSet rs = sql.executeQuery(query)) {
-      rs.next();
-      return rs.getLong(1);
-    }
   }
 }

@@ -23,10 +23,26 @@ final class StatusLine {
 
   private final Admin admin;
   private final List<String> topics;
-  private long lastTotal = -1;
-  private long lastAt;
-  private long lastCommitted = -1;
-  private long lastCommittedAt;
+  private final Rate captured = new Rate();
+  private final Rate committed = new Rate();
+
+  /** How fast a running total grows between two readings. */
+  private static final class Rate {
+    private long last = -1;
+    private long lastAt;
+
+    /** Per second since the previous reading, formatted; null at the first. */
+    String next(long total) {
+      long now = System.nanoTime();
+      String rate =
+          last < 0
+              ? null
+              : String.format(Locale.ROOT, "%.1f", (total - last) / ((now - lastAt) / 1e9));
+      last = total;
+      lastAt = now;
+      return rate;
+    }
+  }
 
   StatusLine(Admin admin, List<String> topics) {
     this.admin = admin;
@@ -72,17 +88,8 @@ final class StatusLine {
               .filter(Objects::nonNull)
               .mapToLong(OffsetAndMetadata::offset)
               .sum();
-      long now = System.nanoTime();
-      String rate =
-          lastCommitted < 0
-              ? null
-              : String.format(
-                  Locale.ROOT,
-                  "%.1f records/s committed",
-                  (total - lastCommitted) / ((now - lastCommittedAt) / 1e9));
-      lastCommitted = total;
-      lastCommittedAt = now;
-      return rate;
+      String rate = committed.next(total);
+      return rate == null ? null : rate + " records/s committed";
     } catch (Exception e) {
       return null;
     }
@@ -92,15 +99,9 @@ final class StatusLine {
     try {
       Map<String, Long> offsets = endOffsets();
       long total = offsets.values().stream().mapToLong(Long::longValue).sum();
-      long now = System.nanoTime();
-      String rate =
-          lastTotal < 0
-              ? "-"
-              : String.format(Locale.ROOT, "%.1f", (total - lastTotal) / ((now - lastAt) / 1e9));
-      lastTotal = total;
-      lastAt = now;
+      String rate = captured.next(total);
       return "status: captured "
-          + rate
+          + (rate == null ? "-" : rate)
           + " records/s | end offsets "
           + offsets.entrySet().stream()
               .map(e -> e.getKey() + "=" + e.getValue())
