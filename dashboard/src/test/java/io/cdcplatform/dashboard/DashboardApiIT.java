@@ -61,6 +61,23 @@ class DashboardApiIT {
               Path.of(
                   System.getProperty("cdc.home"),
                   "flink-app/src/main/resources/analytics-schema.sql")));
+      // The shop's analytics tables as the job creates them from each result's schema.
+      sql.execute(
+          "CREATE TABLE analytics.status_totals (status text NOT NULL, order_count bigint NOT"
+              + " NULL, amount numeric(38,2), PRIMARY KEY (status))");
+      sql.execute(
+          "CREATE TABLE analytics.category_revenue_minute (category text NOT NULL, minute_start"
+              + " timestamp(3) without time zone NOT NULL, order_count bigint NOT NULL, revenue"
+              + " numeric(38,2), window_closed boolean NOT NULL, late_corrections bigint NOT NULL,"
+              + " PRIMARY KEY (category, minute_start))");
+      sql.execute(
+          "CREATE TABLE analytics.customer_value (customer_id bigint NOT NULL, paid_orders bigint"
+              + " NOT NULL, paid_amount numeric(38,2), PRIMARY KEY (customer_id))");
+      sql.execute(
+          "CREATE TABLE analytics.freshness (id integer NOT NULL, beat_at timestamp(6) with time"
+              + " zone NOT NULL, PRIMARY KEY (id))");
+      sql.execute("GRANT USAGE ON SCHEMA analytics TO " + READER);
+      sql.execute("GRANT SELECT ON ALL TABLES IN SCHEMA analytics TO " + READER);
       sql.execute(
           "INSERT INTO analytics.category_revenue_minute VALUES"
               + " ('books', '2026-11-24 10:00+00', 3, 30.00, true, 0),"

@@ -1,7 +1,12 @@
 package io.cdcplatform.flink;
 
+import io.cdcplatform.pipeline.Analytic;
+import io.cdcplatform.pipeline.PipelineDefinition;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.apache.flink.api.common.RuntimeExecutionMode;
@@ -20,48 +25,43 @@ import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.table.api.DataTypes;
+import org.apache.flink.table.api.Schema;
+import org.apache.flink.table.api.Table;
 import org.apache.flink.table.api.bridge.java.StreamStatementSet;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
+import org.apache.flink.table.catalog.Column;
 import org.apache.flink.table.connector.ChangelogMode;
+import org.apache.flink.table.runtime.typeutils.ExternalTypeInfo;
 import org.apache.flink.types.Row;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The analytics job: reads the change topics as changelogs and keeps exact aggregates in PostgreSQL
- * by upsert. Checkpoints are exactly-once and retained on cancellation.
+ * The analytics engine: reads the change topics of the tables a pipeline definition captures as
+ * changelogs, and keeps each analytic it declares exact, in PostgreSQL by upsert and in a compacted
+ * topic. Nothing here names a table or an analytic: they all come from the definition, their column
+ * types from the source's catalog. Checkpoints are exactly-once and retained on cancellation.
  */
 public final class AnalyticsJob {
 
   private static final Logger LOG = LoggerFactory.getLogger(AnalyticsJob.class);
 
-  /** One analytics result: a PostgreSQL table and a compacted topic of the same name. */
-  private record Output(String name, String columns, String query) {}
-
-  private static final List<Output> OUTPUTS =
-      List.of(
-          new Output(
-              "status_totals", AnalyticsSql.STATUS_TOTALS_COLUMNS, AnalyticsSql.STATUS_TOTALS),
-          new Output(
-              "category_revenue_minute",
-              AnalyticsSql.CATEGORY_REVENUE_COLUMNS,
-              "SELECT * FROM category_revenue_marked"),
-          new Output(
-              "customer_value", AnalyticsSql.CUSTOMER_VALUE_COLUMNS, AnalyticsSql.CUSTOMER_VALUE),
-          new Output("freshness", AnalyticsSql.FRESHNESS_COLUMNS, AnalyticsSql.FRESHNESS));
-
   private AnalyticsJob() {}
 
   public static void main(String[] args) throws Exception {
     JobSettings settings;
+    List<TableLayout> layouts;
     try {
       settings = JobSettings.parse(args, System.getenv());
+      try (Connection db = settings.connect()) {
+        layouts = SourceCatalog.read(db, settings.pipeline());
+      }
     } catch (IllegalArgumentException e) {
       System.err.println("analytics-job: " + e.getMessage());
       System.exit(2);
       return;
     }
-    AnalyticsSchema.ensure(settings);
     Configuration configuration = configuration(settings);
     // Run by itself (make demo), the job resumes from its newest retained checkpoint. Under the
     // Flink Kubernetes Operator, which restores the job itself (upgradeMode last-state), it does
@@ -84,34 +84,59 @@ public final class AnalyticsJob {
         StreamExecutionEnvironment.getExecutionEnvironment(configuration);
     env.setRuntimeMode(RuntimeExecutionMode.STREAMING);
     env.setParallelism(settings.parallelism());
+    StreamTableEnvironment tables = tableEnvironment(env);
+    StreamStatementSet statements;
+    // Every check runs before any data moves: a bad definition stops the job with one line.
+    try {
+      statements = build(env, tables, settings, layouts);
+    } catch (IllegalArgumentException e) {
+      System.err.println("analytics-job: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    statements.attachAsDataStream();
+    LOG.info(
+        "analytics job starting: pipeline {} ({} analytics over {}), Kafka {}",
+        settings.pipeline().name(),
+        settings.pipeline().analytics().size(),
+        settings.pipeline().changeTopics(),
+        settings.kafkaBootstrapServers());
+    // The name the probes find the job by, whatever the pipeline.
+    env.execute("cdc-analytics");
+  }
+
+  /** The table environment every plan uses: UTC as the session time zone, whatever the host's. */
+  static StreamTableEnvironment tableEnvironment(StreamExecutionEnvironment env) {
     StreamTableEnvironment tables = StreamTableEnvironment.create(env);
     tables.getConfig().set("table.local-time-zone", "UTC");
-    build(env, tables, settings).attachAsDataStream();
-    LOG.info("analytics job starting: {}", settings.kafkaBootstrapServers());
-    env.execute("cdc-analytics");
+    return tables;
   }
 
   /**
    * The dataflow. One Kafka source reads every change topic; watermarks are generated per partition
-   * from each change's event time (an order's {@code created_at}, the heartbeat's {@code beat_at},
-   * else the commit time), so a quiet partition goes idle and the heartbeat alone moves event time
-   * on. Records that cannot be decoded go to the dead-letter topic; the rest become one changelog
-   * per table, redeliveries removed, and the SQL below runs over them as tables.
+   * from each change's event time (the table's declared event-time column, else the commit time),
+   * so a quiet partition goes idle and the heartbeat alone moves event time on. Records that cannot
+   * be decoded go to the dead-letter topic; the rest become one changelog per table, redeliveries
+   * removed, and each declared analytic runs over them as SQL.
+   *
+   * @throws IllegalArgumentException naming the definition and the analytic it cannot plan or store
    */
   static StreamStatementSet build(
-      StreamExecutionEnvironment env, StreamTableEnvironment tables, JobSettings settings) {
+      StreamExecutionEnvironment env,
+      StreamTableEnvironment tables,
+      JobSettings settings,
+      List<TableLayout> layouts)
+      throws SQLException, IOException {
+    PipelineDefinition pipeline = settings.pipeline();
     KafkaSource<Change> source =
         KafkaSource.<Change>builder()
             .setBootstrapServers(settings.kafkaBootstrapServers())
-            .setTopics(
-                Arrays.stream(ShopTable.values())
-                    .map(table -> table.topic(settings.topicPrefix()))
-                    .toList())
+            .setTopics(layouts.stream().map(TableLayout::topic).toList())
             .setGroupId("cdc-analytics")
             .setStartingOffsets(OffsetsInitializer.earliest())
             .setProperty("isolation.level", "read_committed")
             .setProperties(settings.kafkaProperties())
-            .setDeserializer(new ChangeDecoder(settings.topicPrefix()))
+            .setDeserializer(new ChangeDecoder(layouts))
             .build();
     WatermarkStrategy<Change> watermarks =
         WatermarkStrategy.<Change>forBoundedOutOfOrderness(settings.outOfOrderness())
@@ -139,14 +164,21 @@ public final class AnalyticsJob {
     SingleOutputStreamOperator<Long> routed =
         decoded
             .keyBy(ChangeRouter::key)
-            .process(new ChangeRouter())
+            .process(new ChangeRouter(layouts))
             .name("change-router")
             .uid("change-router");
-    for (ShopTable table : ShopTable.values()) {
-      tables.createTemporaryView(
-          table.table(),
-          tables.fromChangelogStream(
-              routed.getSideOutput(ChangeRouter.rows(table)), table.schema(), ChangelogMode.all()));
+    List<AnalyticsPlan.Planned> plans =
+        AnalyticsPlan.plan(
+            tables,
+            pipeline,
+            layouts,
+            layout ->
+                tables.fromChangelogStream(
+                    routed.getSideOutput(ChangeRouter.tag(layout)),
+                    layout.schema(),
+                    ChangelogMode.all()));
+    try (Connection db = settings.connect()) {
+      AnalyticsSchema.ensure(db, pipeline, plans);
     }
     routed
         .addSink(
@@ -160,33 +192,56 @@ public final class AnalyticsJob {
         .uid("pipeline-latency")
         .setParallelism(1);
 
-    // Category revenue leaves SQL for a moment: each (category, minute) is marked closed by event
-    // time, and changes reaching a closed minute are counted as corrections.
-    DataStream<Row> revenue =
-        tables.toChangelogStream(tables.sqlQuery(AnalyticsSql.CATEGORY_REVENUE));
-    tables.createTemporaryView(
-        "category_revenue_marked",
-        tables.fromChangelogStream(
-            revenue
-                .keyBy(WindowMarker::key)
-                .process(new WindowMarker(settings.allowedLateness()))
-                .returns(WindowMarker.TYPE)
-                .name("window-marker")
-                .uid("window-marker"),
-            WindowMarker.SCHEMA,
-            ChangelogMode.upsert()));
-
     StreamStatementSet statements = tables.createStatementSet();
-    for (Output output : OUTPUTS) {
-      String table = "analytics." + output.name();
+    for (AnalyticsPlan.Planned plan : plans) {
+      Analytic analytic = plan.analytic();
+      Table result = plan.analytic().window() == null ? plan.table() : marked(tables, plan);
+      String columns = ResultColumns.flinkColumns(result.getResolvedSchema(), analytic.key());
+      String sink = analytic.name();
       tables.executeSql(
-          AnalyticsSql.postgresSink(settings, output.name() + "_table", output.columns(), table));
+          AnalyticsSql.postgresSink(
+              settings, sink + "_table", columns, analytic.table().qualified()));
       tables.executeSql(
-          AnalyticsSql.kafkaSink(settings, output.name() + "_topic", output.columns(), table));
-      statements.addInsertSql("INSERT INTO " + output.name() + "_table " + output.query());
-      statements.addInsertSql("INSERT INTO " + output.name() + "_topic " + output.query());
+          AnalyticsSql.kafkaSink(settings, sink + "_topic", columns, analytic.topic()));
+      statements.add(result.insertInto(sink + "_table"));
+      statements.add(result.insertInto(sink + "_topic"));
     }
     return statements;
+  }
+
+  /**
+   * A windowed analytic leaves SQL for a moment: each group is marked closed by event time, and
+   * changes reaching a closed window are counted as corrections.
+   */
+  private static Table marked(StreamTableEnvironment tables, AnalyticsPlan.Planned plan) {
+    Analytic analytic = plan.analytic();
+    DataStream<Row> changes = tables.toChangelogStream(plan.table());
+    List<DataTypes.Field> fields = new ArrayList<>();
+    Schema.Builder schema = Schema.newBuilder();
+    for (Column column : plan.schema().getColumns()) {
+      fields.add(DataTypes.FIELD(column.getName(), column.getDataType()));
+      schema.column(column.getName(), column.getDataType());
+    }
+    fields.add(DataTypes.FIELD("window_closed", DataTypes.BOOLEAN().notNull()));
+    fields.add(DataTypes.FIELD("late_corrections", DataTypes.BIGINT().notNull()));
+    schema.column("window_closed", DataTypes.BOOLEAN().notNull());
+    schema.column("late_corrections", DataTypes.BIGINT().notNull());
+    schema.primaryKey(analytic.key());
+    List<Integer> key = plan.key();
+    DataStream<Row> marked =
+        changes
+            .keyBy(row -> WindowMarker.key(key, row))
+            .process(
+                new WindowMarker(
+                    plan.key(),
+                    plan.window(),
+                    analytic.window().size(),
+                    analytic.window().allowedLateness(),
+                    changes.getType()))
+            .returns(ExternalTypeInfo.of(DataTypes.ROW(fields.toArray(DataTypes.Field[]::new))))
+            .name("window-marker-" + analytic.name())
+            .uid("window-marker-" + analytic.name());
+    return tables.fromChangelogStream(marked, schema.build(), ChangelogMode.upsert());
   }
 
   static Configuration configuration(JobSettings settings) {

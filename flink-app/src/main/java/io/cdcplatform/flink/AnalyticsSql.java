@@ -1,9 +1,8 @@
 package io.cdcplatform.flink;
 
 /**
- * The job's queries and sinks in Flink SQL. The source tables are the changelogs of the shop tables
- * ({@link ChangeRouter}): updates and deletes retract what they replace, so every aggregate below
- * stays exact; the planner does the retracting.
+ * The job's sinks in Flink SQL: for every analytic a PostgreSQL table and a compacted Kafka topic,
+ * both committed with the job's checkpoints.
  */
 final class AnalyticsSql {
 
@@ -73,54 +72,4 @@ final class AnalyticsSql {
                     .append("'"));
     return options.toString();
   }
-
-  static final String STATUS_TOTALS_COLUMNS =
-      "status STRING, order_count BIGINT, amount DECIMAL(38, 2), PRIMARY KEY (status) NOT ENFORCED";
-
-  static final String STATUS_TOTALS =
-      """
-      SELECT status, COUNT(*) AS order_count, SUM(amount) AS amount
-      FROM orders
-      GROUP BY status
-      """;
-
-  static final String CATEGORY_REVENUE_COLUMNS =
-      "category STRING, minute_start TIMESTAMP(3), order_count BIGINT,"
-          + " revenue DECIMAL(38, 2), window_closed BOOLEAN, late_corrections BIGINT,"
-          + " PRIMARY KEY (category, minute_start) NOT ENFORCED";
-
-  // Minutes are UTC: the session time zone is UTC, so the cast to TIMESTAMP yields UTC wall time.
-  // A regular join: when a product moves to another category, or an order to another product,
-  // the join retracts the old pairing and the revenue moves with it.
-  static final String CATEGORY_REVENUE =
-      """
-      SELECT p.category,
-             FLOOR(CAST(o.created_at AS TIMESTAMP(3)) TO MINUTE) AS minute_start,
-             COUNT(*) AS order_count,
-             SUM(o.amount) AS revenue
-      FROM orders o
-      JOIN products p ON o.product_id = p.id
-      WHERE o.status <> 'CANCELLED'
-      GROUP BY p.category, FLOOR(CAST(o.created_at AS TIMESTAMP(3)) TO MINUTE)
-      """;
-
-  static final String FRESHNESS_COLUMNS =
-      "id INT, beat_at TIMESTAMP_LTZ(6), PRIMARY KEY (id) NOT ENFORCED";
-
-  // The capture layer rewrites shop.heartbeat every second; the newest beat that made it through
-  // the whole pipeline tells how fresh every other result is: freshness = now - beat_at.
-  static final String FRESHNESS = "SELECT id, beat_at FROM heartbeat";
-
-  static final String CUSTOMER_VALUE_COLUMNS =
-      "customer_id BIGINT, paid_orders BIGINT, paid_amount DECIMAL(38, 2),"
-          + " PRIMARY KEY (customer_id) NOT ENFORCED";
-
-  static final String CUSTOMER_VALUE =
-      """
-      SELECT c.id AS customer_id, COUNT(*) AS paid_orders, SUM(o.amount) AS paid_amount
-      FROM orders o
-      JOIN customers c ON o.customer_id = c.id
-      WHERE o.status IN ('PAID', 'SHIPPED', 'DELIVERED')
-      GROUP BY c.id
-      """;
 }

@@ -1,32 +1,38 @@
 package io.cdcplatform.flink;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
- * Decodes Debezium's JSON change events (no embedded schema) of the shop tables. It never throws: a
- * record it cannot decode becomes a poison {@link Change} naming what was wrong, so that one bad
- * record goes to the dead-letter topic instead of failing the job over and over. Tombstones (a null
- * value after a delete, for log compaction) carry no change and are skipped.
+ * Decodes Debezium's JSON change events (no embedded schema) of the captured tables, each column by
+ * the type the source's catalog gives it ({@link ColumnKind}). It never throws: a record it cannot
+ * decode becomes a poison {@link Change} naming what was wrong, so that one bad record goes to the
+ * dead-letter topic instead of failing the job over and over. Tombstones (a null value after a
+ * delete, for log compaction) carry no change and are skipped. Columns the event carries beyond the
+ * catalog's (one added since the job started) are ignored: no analytic can use them yet.
  */
 final class ChangeDecoder implements KafkaRecordDeserializationSchema<Change> {
 
   private static final long serialVersionUID = 1L;
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final String topicPrefix;
+  private final List<TableLayout> tables;
+  private transient Map<String, TableLayout> byTopic;
 
-  ChangeDecoder(String topicPrefix) {
-    this.topicPrefix = topicPrefix;
+  ChangeDecoder(List<TableLayout> tables) {
+    this.tables = List.copyOf(tables);
   }
 
   @Override
@@ -57,22 +63,18 @@ final class ChangeDecoder implements KafkaRecordDeserializationSchema<Change> {
     change.offset = offset;
     change.kafkaTimestamp = timestamp;
     try {
-      ShopTable table = ShopTable.forTopic(topicPrefix, topic);
-      if (table == null) {
-        throw new Invalid("topic " + topic + " is not a change topic of a shop table");
-      }
+      TableLayout table = table(topic);
       JsonNode event;
       try {
         event = JSON.readTree(value);
       } catch (IOException e) {
-        throw new Invalid("not JSON: " + firstLine(e.getMessage()));
+        throw new ColumnKind.Refused("not JSON: " + firstLine(e.getMessage()));
       }
       if (event == null || !event.isObject()) {
-        throw new Invalid("expected a JSON object with before, after, source and op");
+        throw new ColumnKind.Refused("expected a JSON object with before, after, source and op");
       }
       String op = event.path("op").asText("");
       JsonNode source = event.path("source");
-      change.table = table;
       change.op = op;
       // Snapshot reads may come without a WAL position: any streamed change of the row is newer.
       change.lsn =
@@ -81,31 +83,43 @@ final class ChangeDecoder implements KafkaRecordDeserializationSchema<Change> {
               : requiredLong(source, "lsn", "source.lsn");
       change.sourceMillis = requiredLong(source, "ts_ms", "source.ts_ms");
       switch (op) {
-        case "c", "r" -> change.after = row(table, event.get("after"), "after");
-        case "u" -> {
+        case "c":
+        case "r":
+          change.after = row(table, event.get("after"), "after");
+          break;
+        case "u":
           change.before = row(table, event.get("before"), "before");
           change.after = row(table, event.get("after"), "after");
-        }
-        case "d" -> change.before = row(table, event.get("before"), "before");
-        case "t" ->
-            throw new Invalid(
-                "truncate of shop."
-                    + table.table()
-                    + " cannot be applied row by row; the analytics need a fresh snapshot");
-        default -> throw new Invalid("op '" + op + "': expected one of c, r, u, d");
+          break;
+        case "d":
+          change.before = row(table, event.get("before"), "before");
+          break;
+        case "t":
+          throw new ColumnKind.Refused(
+              "truncate of "
+                  + table.name()
+                  + " cannot be applied row by row; the analytics need a fresh snapshot");
+        default:
+          throw new ColumnKind.Refused("op '" + op + "': expected one of c, r, u, d");
       }
       Object[] image = change.after != null ? change.after : change.before;
-      change.key = ((Number) image[0]).longValue();
+      change.key = key(table, image);
       if (change.before != null
           && change.after != null
-          && !change.before[0].equals(change.after[0])) {
-        throw new Invalid("an update changed the primary key, which the shop schema never does");
+          && !change.key.equals(key(table, change.before))) {
+        throw new ColumnKind.Refused(
+            "an update changed the key "
+                + table.keyNames()
+                + "; Debezium sends a key change as a delete and a create when the key is its"
+                + " message key (message.key.columns for a declared key)");
       }
-      int eventTime = table.eventTimeIndex();
       change.eventMillis =
-          eventTime < 0 ? change.sourceMillis : Math.floorDiv((Long) image[eventTime], 1_000L);
-    } catch (Invalid e) {
-      change.table = null;
+          table.eventTime() < 0 || image[table.eventTime()] == null
+              ? change.sourceMillis
+              : table.columns().get(table.eventTime()).kind().epochMillis(image[table.eventTime()]);
+      change.table = table.index();
+    } catch (ColumnKind.Refused e) {
+      change.table = -1;
       change.reason = e.getMessage();
       change.rawKey = key == null ? null : new String(key, StandardCharsets.UTF_8);
       change.rawValue = new String(value, StandardCharsets.UTF_8);
@@ -114,79 +128,75 @@ final class ChangeDecoder implements KafkaRecordDeserializationSchema<Change> {
     return change;
   }
 
-  private static Object[] row(ShopTable table, JsonNode image, String name) throws Invalid {
+  private TableLayout table(String topic) throws ColumnKind.Refused {
+    if (byTopic == null) {
+      Map<String, TableLayout> map = new HashMap<>();
+      for (TableLayout table : tables) {
+        map.put(table.topic(), table);
+      }
+      byTopic = map;
+    }
+    TableLayout table = byTopic.get(topic);
+    if (table == null) {
+      throw new ColumnKind.Refused(
+          "topic " + topic + " is not the change topic of a captured table");
+    }
+    return table;
+  }
+
+  /** The row's key as text: the key columns' values, JSON-encoded so no two keys read alike. */
+  static String key(TableLayout table, Object[] image) throws ColumnKind.Refused {
+    List<Object> values = new ArrayList<>(table.key().size());
+    for (int position : table.key()) {
+      Object value = image[position];
+      values.add(value instanceof byte[] ? Arrays.toString((byte[]) value) : value);
+    }
+    try {
+      return JSON.writeValueAsString(values);
+    } catch (JsonProcessingException e) {
+      throw new ColumnKind.Refused("key " + values + " cannot be encoded: " + e.getMessage());
+    }
+  }
+
+  private static Object[] row(TableLayout table, JsonNode image, String name)
+      throws ColumnKind.Refused {
     if (image == null || !image.isObject()) {
-      throw new Invalid(name + ": expected the row's columns as an object");
+      throw new ColumnKind.Refused(name + ": expected the row's columns as an object");
     }
     Object[] values = new Object[table.columns().size()];
     for (int i = 0; i < values.length; i++) {
-      ShopTable.Column column = table.columns().get(i);
+      SourceColumn column = table.columns().get(i);
       JsonNode node = image.get(column.name());
       String field = name + "." + column.name();
       if (node == null) {
-        throw new Invalid(field + ": missing");
+        throw new ColumnKind.Refused(
+            field + ": missing (dropped or renamed in " + table.name() + "?)");
       }
       if (node.isNull()) {
-        if (i == 0) {
-          throw new Invalid(field + ": the primary key may not be null");
+        if (!column.nullable()) {
+          throw new ColumnKind.Refused(field + ": null in a column that may not be null");
         }
         continue;
       }
-      values[i] = value(column.type(), node, field);
+      try {
+        values[i] = column.kind().decode(node, column.precision(), column.scale());
+      } catch (ColumnKind.Refused e) {
+        throw new ColumnKind.Refused(field + " (" + column.type() + "): " + e.getMessage());
+      }
     }
     return values;
   }
 
-  private static Object value(ShopTable.Type type, JsonNode node, String field) throws Invalid {
-    switch (type) {
-      case BIGINT, INT -> {
-        if (!node.isIntegralNumber() || (type == ShopTable.Type.INT && !node.canConvertToInt())) {
-          throw new Invalid(field + ": expected a whole number, got " + brief(node));
-        }
-        return type == ShopTable.Type.INT ? (Object) node.intValue() : (Object) node.longValue();
-      }
-      case DECIMAL -> {
-        try {
-          BigDecimal decimal = new BigDecimal(node.textValue());
-          if (decimal.scale() > 2 || decimal.precision() - decimal.scale() > 10) {
-            throw new Invalid(field + ": expected a decimal(12, 2), got " + brief(node));
-          }
-          return decimal.setScale(2);
-        } catch (NumberFormatException | NullPointerException e) {
-          throw new Invalid(field + ": expected a decimal as a string, got " + brief(node));
-        }
-      }
-      case STRING -> {
-        if (!node.isTextual()) {
-          throw new Invalid(field + ": expected a string, got " + brief(node));
-        }
-        return node.textValue();
-      }
-      case TIMESTAMP -> {
-        try {
-          Instant instant = Instant.parse(node.textValue());
-          return Math.addExact(
-              Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000L);
-        } catch (DateTimeParseException | NullPointerException | ArithmeticException e) {
-          throw new Invalid(field + ": expected an ISO-8601 UTC timestamp, got " + brief(node));
-        }
-      }
-      default -> throw new IllegalStateException("unhandled type " + type);
-    }
-  }
-
-  private static long requiredLong(JsonNode parent, String name, String field) throws Invalid {
+  private static long requiredLong(JsonNode parent, String name, String field)
+      throws ColumnKind.Refused {
     JsonNode node = parent.get(name);
     if (node == null || !node.isIntegralNumber()) {
-      throw new Invalid(
-          field + ": expected a whole number, got " + (node == null ? "nothing" : brief(node)));
+      throw new ColumnKind.Refused(
+          field
+              + ": expected a whole number, got "
+              + (node == null ? "nothing" : ColumnKind.brief(node.toString())));
     }
     return node.longValue();
-  }
-
-  private static String brief(JsonNode node) {
-    String text = node.toString();
-    return text.length() > 60 ? text.substring(0, 60) + "…" : text;
   }
 
   private static String firstLine(String message) {
@@ -195,14 +205,5 @@ final class ChangeDecoder implements KafkaRecordDeserializationSchema<Change> {
     }
     int newline = message.indexOf('\n');
     return newline < 0 ? message : message.substring(0, newline);
-  }
-
-  /** What is wrong with a record; becomes its dead-letter reason. */
-  private static final class Invalid extends Exception {
-    private static final long serialVersionUID = 1L;
-
-    Invalid(String message) {
-      super(message, null, false, false);
-    }
   }
 }

@@ -1,7 +1,7 @@
 package io.cdcplatform.flink;
 
-import java.util.EnumMap;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -13,41 +13,46 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
- * Turns the decoded changes of each row, keyed by table and primary key, into each table's
- * changelog, once each.
+ * Turns the decoded changes of each row, keyed by table and row key, into each table's changelog,
+ * once each.
  *
  * <p>Debezium delivers at least once: after a Connect crash it sends again changes it had already
  * sent. Each change carries the WAL position (LSN) of its row version, which grows with every
  * change of that row, so a change whose LSN is not above the last one applied for its row is a
  * redelivery and is counted ({@code duplicatesDropped}), not applied twice.
  *
- * <p>The main output carries each applied data change's source commit time, for the latency
- * figures; the rows go to one side output per table.
+ * <p>The main output carries each applied data change's source commit time, for the latency figures
+ * (the heartbeat's are left out); the rows go to one side output per table.
  */
 final class ChangeRouter extends KeyedProcessFunction<String, Change, Long> {
 
   private static final long serialVersionUID = 1L;
 
-  private static final Map<ShopTable, OutputTag<Row>> TAGS = new EnumMap<>(ShopTable.class);
-
-  static {
-    for (ShopTable table : ShopTable.values()) {
-      TAGS.put(table, new OutputTag<>(table.table(), table.rowType()));
-    }
-  }
-
-  static OutputTag<Row> rows(ShopTable table) {
-    return TAGS.get(table);
-  }
-
-  static String key(Change change) {
-    return change.table.ordinal() + ":" + change.key;
-  }
+  private final List<TableLayout> tables;
+  private final List<OutputTag<Row>> tags;
 
   private transient ValueState<Long> lastLsn;
   private transient Counter processed;
   private transient Counter duplicates;
   private transient volatile long watermark = Long.MIN_VALUE;
+
+  ChangeRouter(List<TableLayout> tables) {
+    this.tables = List.copyOf(tables);
+    List<OutputTag<Row>> all = new ArrayList<>();
+    for (TableLayout table : tables) {
+      all.add(tag(table));
+    }
+    this.tags = List.copyOf(all);
+  }
+
+  /** The side output carrying a table's changelog. */
+  static OutputTag<Row> tag(TableLayout table) {
+    return new OutputTag<>(table.name().qualified(), table.rowType());
+  }
+
+  static String key(Change change) {
+    return change.table + ":" + change.key;
+  }
 
   @Override
   public void open(OpenContext openContext) {
@@ -64,16 +69,20 @@ final class ChangeRouter extends KeyedProcessFunction<String, Change, Long> {
   @Override
   public void processElement(Change change, Context context, Collector<Long> out) throws Exception {
     watermark = context.timerService().currentWatermark();
+    TableLayout table = tables.get(change.table);
     Long last = lastLsn.value();
-    if (last != null && change.lsn <= last) {
+    // A declared key need not be unique, and a snapshot gives all its rows one LSN: rows of one
+    // snapshot under one such key are all applied.
+    boolean sameSnapshot = change.op.equals("r") && !table.primaryKey();
+    if (last != null && (change.lsn < last || (change.lsn == last && !sameSnapshot))) {
       duplicates.inc();
       return;
     }
     lastLsn.update(change.lsn);
     processed.inc();
-    OutputTag<Row> tag = TAGS.get(change.table);
-    change.emitRows(row -> context.output(tag, row));
-    if (change.table != ShopTable.HEARTBEAT) {
+    OutputTag<Row> tag = tags.get(change.table);
+    change.emitRows(table, row -> context.output(tag, row));
+    if (!table.heartbeat()) {
       out.collect(change.sourceMillis);
     }
   }

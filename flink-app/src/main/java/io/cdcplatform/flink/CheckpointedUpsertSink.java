@@ -34,17 +34,33 @@ final class CheckpointedUpsertSink
   private static final long serialVersionUID = 1L;
 
   /** Where and what to write. */
+  /**
+   * @param key positions of the primary key's columns in {@code columns}
+   */
   record Target(
-      String jdbcUrl, String user, String password, String table, List<String> columns, int keys)
+      String jdbcUrl,
+      String user,
+      String password,
+      String table,
+      List<String> columns,
+      List<Integer> key)
       implements Serializable {
+
+    List<String> keyColumns() {
+      return key.stream().map(columns::get).collect(Collectors.toList());
+    }
 
     String upsert() {
       String placeholders = columns.stream().map(c -> "?").collect(Collectors.joining(", "));
-      String keyList = String.join(", ", columns.subList(0, keys));
-      String updates =
-          columns.subList(keys, columns.size()).stream()
-              .map(c -> c + " = EXCLUDED." + c)
-              .collect(Collectors.joining(", "));
+      List<String> values = new ArrayList<>(columns);
+      values.removeAll(keyColumns());
+      String onConflict =
+          values.isEmpty()
+              ? "DO NOTHING"
+              : "DO UPDATE SET "
+                  + values.stream()
+                      .map(c -> c + " = EXCLUDED." + c)
+                      .collect(Collectors.joining(", "));
       return "INSERT INTO "
           + table
           + " ("
@@ -52,18 +68,16 @@ final class CheckpointedUpsertSink
           + ") VALUES ("
           + placeholders
           + ") ON CONFLICT ("
-          + keyList
-          + ") DO UPDATE SET "
-          + updates;
+          + String.join(", ", keyColumns())
+          + ") "
+          + onConflict;
     }
 
     String delete() {
       return "DELETE FROM "
           + table
           + " WHERE "
-          + columns.subList(0, keys).stream()
-              .map(c -> c + " = ?")
-              .collect(Collectors.joining(" AND "));
+          + keyColumns().stream().map(c -> c + " = ?").collect(Collectors.joining(" AND "));
     }
   }
 
@@ -98,9 +112,9 @@ final class CheckpointedUpsertSink
     if (row.getKind() == RowKind.UPDATE_BEFORE) {
       return; // the UPDATE_AFTER that follows replaces it
     }
-    List<Object> key = new ArrayList<>(target.keys());
-    for (int i = 0; i < target.keys(); i++) {
-      key.add(row.getField(i));
+    List<Object> key = new ArrayList<>(target.key().size());
+    for (int position : target.key()) {
+      key.add(row.getField(position));
     }
     batch.put(key, row);
   }
@@ -119,8 +133,8 @@ final class CheckpointedUpsertSink
             for (Map.Entry<List<Object>, Row> entry : merged.entrySet()) {
               Row row = entry.getValue();
               if (row.getKind() == RowKind.DELETE) {
-                for (int i = 0; i < target.keys(); i++) {
-                  delete.setObject(i + 1, entry.getKey().get(i));
+                for (int i = 0; i < target.key().size(); i++) {
+                  delete.setObject(i + 1, jdbcValue(entry.getKey().get(i)));
                 }
                 delete.addBatch();
               } else {

@@ -1,6 +1,5 @@
 package io.cdcplatform.flink;
 
-import java.util.List;
 import org.apache.flink.table.connector.ChangelogMode;
 import org.apache.flink.table.connector.sink.DynamicTableSink;
 import org.apache.flink.table.connector.sink.SinkFunctionProvider;
@@ -39,13 +38,5 @@ final class CheckpointedUpsertTableSink implements DynamicTableSink {
   @Override
   public String asSummaryString() {
     return "postgres: " + target.table();
-  }
-
-  static List<String> keysFirst(List<String> columns, List<String> keys) {
-    if (!columns.subList(0, keys.size()).equals(keys)) {
-      throw new IllegalArgumentException(
-          "the primary key columns " + keys + " must come first, got " + columns);
-    }
-    return columns;
   }
 }

@@ -12,7 +12,7 @@ import org.apache.flink.table.factories.FactoryUtil;
 /**
  * The {@code postgres-checkpointed} connector: a PostgreSQL table kept by upsert, committed with
  * the job's checkpoints. Options: {@code url}, {@code table-name}, {@code username}, {@code
- * password}. The table's primary key columns must come first.
+ * password}.
  */
 public final class CheckpointedUpsertTableSinkFactory implements DynamicTableSinkFactory {
 
@@ -60,8 +60,8 @@ public final class CheckpointedUpsertTableSinkFactory implements DynamicTableSin
             options.get(USERNAME),
             options.get(PASSWORD),
             options.get(TABLE),
-            CheckpointedUpsertTableSink.keysFirst(schema.getColumnNames(), key.getColumns()),
-            key.getColumns().size()),
+            schema.getColumnNames(),
+            key.getColumns().stream().map(schema.getColumnNames()::indexOf).toList()),
         schema.toPhysicalRowDataType());
   }
 }

@@ -1,5 +1,9 @@
 package io.cdcplatform.flink;
 
+import io.cdcplatform.pipeline.Durations;
+import io.cdcplatform.pipeline.PipelineDefinition;
+import io.cdcplatform.pipeline.PipelineDefinitions;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -10,15 +14,14 @@ import java.util.Set;
  * ({@code ANALYTICS_NAME} in upper case, dashes as underscores), falling back to defaults.
  */
 public record JobSettings(
+    PipelineDefinition pipeline,
     String kafkaBootstrapServers,
-    String topicPrefix,
     String jdbcUrl,
     String jdbcUser,
     String jdbcPassword,
     String checkpointDirectory,
     Duration checkpointInterval,
     Duration outOfOrderness,
-    Duration allowedLateness,
     Duration sourceIdleTimeout,
     String deadLetterTopic,
     int parallelism,
@@ -28,15 +31,14 @@ public record JobSettings(
 
   private static final Set<String> NAMES =
       Set.of(
+          "pipeline",
           "kafka-bootstrap-servers",
-          "topic-prefix",
           "jdbc-url",
           "jdbc-user",
           "jdbc-password",
           "checkpoint-dir",
           "checkpoint-interval",
           "out-of-orderness",
-          "allowed-lateness",
           "source-idle-timeout",
           "dead-letter-topic",
           "parallelism",
@@ -48,7 +50,8 @@ public record JobSettings(
           "kafka-ca-file");
 
   /**
-   * Reads the settings.
+   * Reads the settings: the arguments first, then the environment, then the {@code job} section of
+   * the pipeline definition ({@code --pipeline}), then the defaults.
    *
    * @throws IllegalArgumentException with one line naming the setting and what was expected
    */
@@ -65,20 +68,29 @@ public record JobSettings(
       }
       given.put(arg.substring(2), args[++i]);
     }
-    Lookup lookup = new Lookup(given, environment);
-    String topicPrefix = lookup.get("topic-prefix", "cdc");
+    Lookup found = new Lookup(given, environment, Map.of(), "");
+    PipelineDefinition pipeline = PipelineDefinitions.load(Path.of(found.required("pipeline")));
+    for (String name : pipeline.job().keySet()) {
+      if (!JOB_FILE_NAMES.contains(name)) {
+        throw new IllegalArgumentException(
+            PipelineDefinitions.problem(
+                pipeline.file(),
+                "job." + name,
+                "unknown setting; expected one of " + String.join(", ", JOB_FILE_NAMES)));
+      }
+    }
+    Lookup lookup = new Lookup(given, environment, pipeline.job(), pipeline.file());
     return new JobSettings(
+        pipeline,
         lookup.required("kafka-bootstrap-servers"),
-        topicPrefix,
         lookup.required("jdbc-url"),
         lookup.required("jdbc-user"),
         lookup.get("jdbc-password", ""),
         lookup.required("checkpoint-dir"),
         lookup.duration("checkpoint-interval", "250ms"),
         lookup.duration("out-of-orderness", "5s"),
-        lookup.duration("allowed-lateness", "10s"),
         lookup.duration("source-idle-timeout", "2s"),
-        lookup.get("dead-letter-topic", topicPrefix + ".dead-letter"),
+        lookup.get("dead-letter-topic", pipeline.source().topicPrefix() + ".dead-letter"),
         lookup.positive("parallelism", "1"),
         lookup.positive("rest-port", "8081"),
         lookup.bool("restore-retained", "true"),
@@ -121,6 +133,11 @@ public record JobSettings(
     }
   }
 
+  /** A connection to the database holding the source tables and the analytics tables. */
+  java.sql.Connection connect() throws java.sql.SQLException {
+    return java.sql.DriverManager.getConnection(jdbcUrl, jdbcUser, jdbcPassword);
+  }
+
   /** The Kafka client settings as {@link java.util.Properties}, for clients built in code. */
   java.util.Properties kafkaProperties() {
     java.util.Properties properties = new java.util.Properties();
@@ -143,13 +160,38 @@ public record JobSettings(
         + "]";
   }
 
-  private record Lookup(Map<String, String> given, Map<String, String> environment) {
+  /** The settings a pipeline definition's {@code job} section may hold. */
+  static final java.util.List<String> JOB_FILE_NAMES =
+      java.util.List.of(
+          "checkpoint-interval",
+          "out-of-orderness",
+          "source-idle-timeout",
+          "dead-letter-topic",
+          "parallelism");
+
+  private record Lookup(
+      Map<String, String> given,
+      Map<String, String> environment,
+      Map<String, String> definition,
+      String file) {
     String get(String name, String fallback) {
       String value = given.get(name);
       if (value == null) {
         value = environment.get("ANALYTICS_" + name.toUpperCase().replace('-', '_'));
       }
+      if (value == null) {
+        value = definition.get(name);
+      }
       return value == null ? fallback : value;
+    }
+
+    /** Where a value came from, for messages: its option, or the definition's job section. */
+    String origin(String name) {
+      boolean fromDefinition =
+          !given.containsKey(name)
+              && !environment.containsKey("ANALYTICS_" + name.toUpperCase().replace('-', '_'))
+              && definition.containsKey(name);
+      return fromDefinition ? file + ": job." + name : "--" + name;
     }
 
     String required(String name) {
@@ -167,23 +209,11 @@ public record JobSettings(
 
     Duration duration(String name, String fallback) {
       String value = get(name, fallback);
-      java.util.regex.Matcher matcher =
-          java.util.regex.Pattern.compile("([1-9][0-9]*)(ms|s|m|h)").matcher(value.trim());
-      if (!matcher.matches()) {
-        throw new IllegalArgumentException(
-            "--"
-                + name
-                + ": expected a positive duration such as 500ms, 5s or 1m, got '"
-                + value
-                + "'");
+      try {
+        return Durations.positive(value);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(origin(name) + ": " + e.getMessage());
       }
-      long amount = Long.parseLong(matcher.group(1));
-      return switch (matcher.group(2)) {
-        case "ms" -> Duration.ofMillis(amount);
-        case "s" -> Duration.ofSeconds(amount);
-        case "m" -> Duration.ofMinutes(amount);
-        default -> Duration.ofHours(amount);
-      };
     }
 
     boolean bool(String name, String fallback) {
@@ -193,7 +223,7 @@ public record JobSettings(
         case "false" -> false;
         default ->
             throw new IllegalArgumentException(
-                "--" + name + ": expected true or false, got '" + value + "'");
+                origin(name) + ": expected true or false, got '" + value + "'");
       };
     }
 
@@ -208,7 +238,7 @@ public record JobSettings(
         // reported below
       }
       throw new IllegalArgumentException(
-          "--" + name + ": expected a whole number of at least 1, got '" + value + "'");
+          origin(name) + ": expected a whole number of at least 1, got '" + value + "'");
     }
   }
 }

@@ -42,7 +42,9 @@ final class LatencySink extends CommitOnCheckpointSink<Long, LatencySink.Samples
   record Target(CheckpointedUpsertSink.Target table, Properties kafka) implements Serializable {
 
     Target(String jdbcUrl, String user, String password, Properties kafka) {
-      this(new CheckpointedUpsertSink.Target(jdbcUrl, user, password, TABLE, COLUMNS, 1), kafka);
+      this(
+          new CheckpointedUpsertSink.Target(jdbcUrl, user, password, TABLE, COLUMNS, List.of(0)),
+          kafka);
     }
   }
 

@@ -1,8 +1,11 @@
 package io.cdcplatform.flink;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -10,85 +13,87 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
-import org.apache.flink.table.api.DataTypes;
-import org.apache.flink.table.api.Schema;
 import org.apache.flink.types.Row;
 import org.apache.flink.types.RowKind;
 import org.apache.flink.util.Collector;
 
 /**
- * Marks each (category, minute) result of the revenue aggregate as open or closed, by event time.
+ * Marks each group of a windowed analytic as open or closed, by event time.
  *
- * <p>A minute's window closes once the watermark passes the minute's end plus the allowed lateness:
- * a timer then emits the row again with {@code window_closed = true}. The aggregate stays exact, so
- * a change that reaches a closed window (a late order, or a product or order moved afterwards) is
- * still applied; it is counted as a correction on the row ({@code late_corrections}) and in the
- * {@code lateCorrections} metric, never dropped.
+ * <p>A group's window closes once the watermark passes the window's start (a key column of the
+ * result) plus its size plus the allowed lateness: a timer then emits the row again with {@code
+ * window_closed = true}. The aggregate stays exact, so a change that reaches a closed window (a
+ * late row, or one moved afterwards) is still applied; it is counted as a correction on the row
+ * ({@code late_corrections}) and in the {@code lateCorrections} metric, never dropped.
  *
- * <p>Input: the aggregate's changelog (category, minute_start, order_count, revenue). Output: an
- * upsert changelog with the two extra columns.
+ * <p>Input: the analytic's changelog. Output: an upsert changelog of the same rows with the two
+ * extra columns.
  */
 final class WindowMarker extends KeyedProcessFunction<String, Row, Row> {
 
   private static final long serialVersionUID = 1L;
 
-  static final TypeInformation<Row> TYPE =
-      Types.ROW_NAMED(
-          new String[] {
-            "category",
-            "minute_start",
-            "order_count",
-            "revenue",
-            "window_closed",
-            "late_corrections"
-          },
-          Types.STRING,
-          Types.LOCAL_DATE_TIME,
-          Types.LONG,
-          Types.BIG_DEC,
-          Types.BOOLEAN,
-          Types.LONG);
-
-  static final Schema SCHEMA =
-      Schema.newBuilder()
-          .column("category", DataTypes.STRING().notNull())
-          .column("minute_start", DataTypes.TIMESTAMP(3).notNull())
-          .column("order_count", DataTypes.BIGINT())
-          .column("revenue", DataTypes.DECIMAL(38, 2))
-          .column("window_closed", DataTypes.BOOLEAN())
-          .column("late_corrections", DataTypes.BIGINT())
-          .primaryKey("category", "minute_start")
-          .build();
-
-  static String key(Row row) {
-    return row.getField(0) + "|" + row.getField(1);
-  }
-
-  /** When the window of a minute (UTC wall time) closes, in epoch milliseconds of event time. */
-  static long closesAt(LocalDateTime minuteStart, Duration allowedLateness) {
-    return minuteStart.toInstant(ZoneOffset.UTC).toEpochMilli()
-        + Duration.ofMinutes(1).toMillis()
-        + allowedLateness.toMillis();
-  }
-
+  private final List<Integer> key;
+  private final int windowColumn;
+  private final Duration size;
   private final Duration allowedLateness;
+  private final TypeInformation<Row> resultType;
   private transient ValueState<Row> latest;
   private transient ValueState<Boolean> closed;
   private transient ValueState<Long> corrections;
   private transient Counter lateCorrections;
 
-  WindowMarker(Duration allowedLateness) {
+  /**
+   * @param key positions of the result's key columns
+   * @param windowColumn position of the window's start among the result's columns
+   * @param resultType the type of the analytic's result rows, for the state
+   */
+  WindowMarker(
+      List<Integer> key,
+      int windowColumn,
+      Duration size,
+      Duration allowedLateness,
+      TypeInformation<Row> resultType) {
+    this.key = List.copyOf(key);
+    this.windowColumn = windowColumn;
+    this.size = size;
     this.allowedLateness = allowedLateness;
+    this.resultType = resultType;
+  }
+
+  /** The group a result row belongs to. */
+  static String key(List<Integer> key, Row row) {
+    StringBuilder text = new StringBuilder();
+    for (int position : key) {
+      Object value = row.getField(position);
+      String part = String.valueOf(value);
+      text.append(part.length()).append(':').append(part).append('|');
+    }
+    return text.toString();
+  }
+
+  String key(Row row) {
+    return key(key, row);
+  }
+
+  /** When a window that starts at this value closes, in epoch milliseconds of event time. */
+  static long closesAt(Object start, Duration size, Duration allowedLateness) {
+    long startMillis;
+    if (start instanceof LocalDateTime) {
+      startMillis = ((LocalDateTime) start).toInstant(ZoneOffset.UTC).toEpochMilli();
+    } else if (start instanceof Instant) {
+      startMillis = ((Instant) start).toEpochMilli();
+    } else if (start instanceof LocalDate) {
+      startMillis = ((LocalDate) start).toEpochDay() * 86_400_000L;
+    } else {
+      throw new IllegalArgumentException("a window start must be a date or timestamp: " + start);
+    }
+    return startMillis + size.toMillis() + allowedLateness.toMillis();
   }
 
   @Override
   public void open(OpenContext openContext) {
-    latest =
-        getRuntimeContext()
-            .getState(
-                new ValueStateDescriptor<>(
-                    "latest",
-                    Types.ROW(Types.STRING, Types.LOCAL_DATE_TIME, Types.LONG, Types.BIG_DEC)));
+    latest = getRuntimeContext().getState(new ValueStateDescriptor<>("latest", resultType));
     closed = getRuntimeContext().getState(new ValueStateDescriptor<>("closed", Types.BOOLEAN));
     corrections =
         getRuntimeContext().getState(new ValueStateDescriptor<>("corrections", Types.LONG));
@@ -100,7 +105,7 @@ final class WindowMarker extends KeyedProcessFunction<String, Row, Row> {
     if (change.getKind() == RowKind.UPDATE_BEFORE) {
       return; // the UPDATE_AFTER that follows replaces it
     }
-    long closesAt = closesAt((LocalDateTime) change.getField(1), allowedLateness);
+    long closesAt = closesAt(change.getField(windowColumn), size, allowedLateness);
     boolean isClosed =
         Boolean.TRUE.equals(closed.value())
             || context.timerService().currentWatermark() >= closesAt;
@@ -112,12 +117,12 @@ final class WindowMarker extends KeyedProcessFunction<String, Row, Row> {
     } else {
       context.timerService().registerEventTimeTimer(closesAt);
     }
+    Row values = Row.copy(change);
+    values.setKind(RowKind.INSERT);
     if (change.getKind() == RowKind.DELETE) {
       latest.clear();
-      out.collect(marked(RowKind.DELETE, change, isClosed, corrected));
+      out.collect(marked(RowKind.DELETE, values, isClosed, corrected));
     } else {
-      Row values =
-          Row.of(change.getField(0), change.getField(1), change.getField(2), change.getField(3));
       latest.update(values);
       out.collect(marked(RowKind.UPDATE_AFTER, values, isClosed, corrected));
     }
@@ -137,13 +142,12 @@ final class WindowMarker extends KeyedProcessFunction<String, Row, Row> {
   }
 
   private static Row marked(RowKind kind, Row values, boolean closed, long corrections) {
-    return Row.ofKind(
-        kind,
-        values.getField(0),
-        values.getField(1),
-        values.getField(2),
-        values.getField(3),
-        closed,
-        corrections);
+    Row row = new Row(kind, values.getArity() + 2);
+    for (int i = 0; i < values.getArity(); i++) {
+      row.setField(i, values.getField(i));
+    }
+    row.setField(values.getArity(), closed);
+    row.setField(values.getArity() + 1, corrections);
+    return row;
   }
 }

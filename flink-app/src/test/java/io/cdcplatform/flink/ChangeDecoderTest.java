@@ -20,7 +20,39 @@ class ChangeDecoderTest {
           + "\"status\":\"%s\",\"created_at\":\"2026-11-24T10:15:30.123456Z\","
           + "\"updated_at\":\"2026-11-24T10:16:00Z\"}";
 
-  private final ChangeDecoder decoder = new ChangeDecoder("cdc");
+  static final TableLayout ORDERS =
+      TestLayouts.layout(
+          0,
+          "shop.orders",
+          List.of(0),
+          6,
+          "id bigint",
+          "customer_id bigint",
+          "product_id bigint",
+          "quantity integer",
+          "amount numeric(12,2)",
+          "status text",
+          "created_at timestamp with time zone",
+          "updated_at timestamp with time zone");
+  static final TableLayout PRODUCTS =
+      TestLayouts.layout(
+          1,
+          "shop.products",
+          List.of(0),
+          -1,
+          "id bigint",
+          "name text",
+          "category text",
+          "price numeric(12,2)");
+  static final TableLayout CUSTOMERS =
+      TestLayouts.layout(
+          2, "shop.customers", List.of(0), -1, "id bigint", "name text", "country character(2)");
+  static final TableLayout HEARTBEAT =
+      TestLayouts.layout(
+          3, "shop.heartbeat", List.of(0), 1, "id integer", "beat_at timestamp with time zone");
+
+  private final ChangeDecoder decoder =
+      new ChangeDecoder(List.of(ORDERS, PRODUCTS, CUSTOMERS, HEARTBEAT));
 
   private Change decode(String topic, String value) {
     return decoder.decode(
@@ -45,14 +77,14 @@ class ChangeDecoderTest {
             event("u", ORDER.formatted("10.50", "NEW"), ORDER.formatted("12.00", "PAID")));
 
     assertThat(change.poison()).isFalse();
-    assertThat(change.table).isEqualTo(ShopTable.ORDERS);
-    assertThat(change.key).isEqualTo(7);
+    assertThat(change.table).isEqualTo(ORDERS.index());
+    assertThat(change.key).isEqualTo("[7]");
     assertThat(change.lsn).isEqualTo(900);
     assertThat(change.sourceMillis).isEqualTo(1764000000000L);
     assertThat(change.eventMillis)
         .isEqualTo(Instant.parse("2026-11-24T10:15:30.123Z").toEpochMilli());
     List<Row> rows = new ArrayList<>();
-    change.emitRows(rows::add);
+    change.emitRows(ORDERS, rows::add);
     assertThat(rows)
         .extracting(Row::getKind)
         .containsExactly(RowKind.UPDATE_BEFORE, RowKind.UPDATE_AFTER);
@@ -75,7 +107,7 @@ class ChangeDecoderTest {
     assertThat(change.poison()).isFalse();
     assertThat(change.eventMillis).isEqualTo(1764000000000L);
     List<Row> rows = new ArrayList<>();
-    change.emitRows(rows::add);
+    change.emitRows(PRODUCTS, rows::add);
     assertThat(rows)
         .singleElement()
         .satisfies(
@@ -91,17 +123,17 @@ class ChangeDecoderTest {
       value = {
         "cdc.shop.orders | {oops | not JSON",
         "cdc.shop.orders | [1] | expected a JSON object with before, after, source and op",
-        "cdc.shop.unknown | {} | topic cdc.shop.unknown is not a change topic of a shop table",
+        "cdc.shop.unknown | {} | topic cdc.shop.unknown is not the change topic of a captured table",
         "cdc.shop.products | {\"op\":\"c\",\"source\":{\"ts_ms\":1},\"after\":{}} | source.lsn: expected a whole number, got nothing",
         "cdc.shop.products | {\"op\":\"x\",\"source\":{\"lsn\":1,\"ts_ms\":1}} | op 'x': expected one of c, r, u, d",
         "cdc.shop.products | {\"op\":\"t\",\"source\":{\"lsn\":1,\"ts_ms\":1}} | truncate of shop.products cannot be applied row by row",
         "cdc.shop.products | {\"op\":\"c\",\"source\":{\"lsn\":1,\"ts_ms\":1},\"after\":null} | after: expected the row's columns as an object",
-        "cdc.shop.products | {\"op\":\"c\",\"source\":{\"lsn\":1,\"ts_ms\":1},\"after\":{\"id\":1,\"name\":\"a\",\"category\":\"b\"}} | after.price: missing",
-        "cdc.shop.products | {\"op\":\"c\",\"source\":{\"lsn\":1,\"ts_ms\":1},\"after\":{\"id\":null,\"name\":\"a\",\"category\":\"b\",\"price\":\"1\"}} | after.id: the primary key may not be null",
-        "cdc.shop.products | {\"op\":\"c\",\"source\":{\"lsn\":1,\"ts_ms\":1},\"after\":{\"id\":\"1\",\"name\":\"a\",\"category\":\"b\",\"price\":\"1\"}} | after.id: expected a whole number, got \"1\"",
-        "cdc.shop.products | {\"op\":\"c\",\"source\":{\"lsn\":1,\"ts_ms\":1},\"after\":{\"id\":1,\"name\":\"a\",\"category\":\"b\",\"price\":\"1.234\"}} | after.price: expected a decimal(12, 2), got \"1.234\"",
-        "cdc.shop.heartbeat | {\"op\":\"u\",\"source\":{\"lsn\":1,\"ts_ms\":1},\"before\":{\"id\":1,\"beat_at\":\"x\"},\"after\":{\"id\":1,\"beat_at\":\"x\"}} | before.beat_at: expected an ISO-8601 UTC timestamp, got \"x\"",
-        "cdc.shop.heartbeat | {\"op\":\"u\",\"source\":{\"lsn\":1,\"ts_ms\":1},\"before\":{\"id\":1,\"beat_at\":null},\"after\":{\"id\":2,\"beat_at\":null}} | an update changed the primary key",
+        "cdc.shop.products | {\"op\":\"c\",\"source\":{\"lsn\":1,\"ts_ms\":1},\"after\":{\"id\":1,\"name\":\"a\",\"category\":\"b\"}} | after.price: missing (dropped or renamed in shop.products?)",
+        "cdc.shop.products | {\"op\":\"c\",\"source\":{\"lsn\":1,\"ts_ms\":1},\"after\":{\"id\":null,\"name\":\"a\",\"category\":\"b\",\"price\":\"1\"}} | after.id: null in a column that may not be null",
+        "cdc.shop.products | {\"op\":\"c\",\"source\":{\"lsn\":1,\"ts_ms\":1},\"after\":{\"id\":\"1\",\"name\":\"a\",\"category\":\"b\",\"price\":\"1\"}} | after.id (bigint): expected a whole number, got \"1\"",
+        "cdc.shop.products | {\"op\":\"c\",\"source\":{\"lsn\":1,\"ts_ms\":1},\"after\":{\"id\":1,\"name\":\"a\",\"category\":\"b\",\"price\":\"1.234\"}} | after.price (numeric(12,2)): the value 1.234 has more than 2 decimal places, which DECIMAL(12, 2) cannot hold",
+        "cdc.shop.heartbeat | {\"op\":\"u\",\"source\":{\"lsn\":1,\"ts_ms\":1},\"before\":{\"id\":1,\"beat_at\":\"x\"},\"after\":{\"id\":1,\"beat_at\":\"x\"}} | before.beat_at (timestamp with time zone): expected an ISO-8601 UTC timestamp, got \"x\"",
+        "cdc.shop.heartbeat | {\"op\":\"u\",\"source\":{\"lsn\":1,\"ts_ms\":1},\"before\":{\"id\":1,\"beat_at\":\"2026-01-01T00:00:00Z\"},\"after\":{\"id\":2,\"beat_at\":\"2026-01-01T00:00:00Z\"}} | an update changed the key [id]",
       })
   void undecodableRecordsArePoisonWithTheReasonAndTheirCoordinates(
       String topic, String value, String reason) {

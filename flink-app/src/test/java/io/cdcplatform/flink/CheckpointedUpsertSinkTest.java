@@ -14,7 +14,7 @@ class CheckpointedUpsertSinkTest {
           "",
           "analytics.category_revenue_minute",
           List.of("category", "minute_start", "order_count", "revenue"),
-          2);
+          List.of(0, 1));
 
   @Test
   void upsertConflictsOnTheKeyColumnsAndUpdatesTheRest() {
@@ -30,5 +30,22 @@ class CheckpointedUpsertSinkTest {
     assertThat(target.delete())
         .isEqualTo(
             "DELETE FROM analytics.category_revenue_minute WHERE category = ? AND minute_start = ?");
+  }
+
+  @Test
+  void keyColumnsMayStandAnywhereAndAResultOfOnlyKeysIsInsertedOnce() {
+    CheckpointedUpsertSink.Target keyLast =
+        new CheckpointedUpsertSink.Target(
+            "jdbc:postgresql://db/app", "app", "", "x.t", List.of("total", "day"), List.of(1));
+    assertThat(keyLast.upsert())
+        .isEqualTo(
+            "INSERT INTO x.t (total, day) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET total ="
+                + " EXCLUDED.total");
+    assertThat(keyLast.delete()).isEqualTo("DELETE FROM x.t WHERE day = ?");
+    CheckpointedUpsertSink.Target onlyKeys =
+        new CheckpointedUpsertSink.Target(
+            "jdbc:postgresql://db/app", "app", "", "x.t", List.of("a", "b"), List.of(0, 1));
+    assertThat(onlyKeys.upsert())
+        .isEqualTo("INSERT INTO x.t (a, b) VALUES (?, ?) ON CONFLICT (a, b) DO NOTHING");
   }
 }

@@ -3,16 +3,25 @@ package io.cdcplatform.flink;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class JobSettingsTest {
 
+  static final String SHOP = "../helm/cdc-platform/files/pipeline";
+
+  @TempDir Path folder;
+
   private static final Map<String, String> ENVIRONMENT =
       Map.of(
+          "ANALYTICS_PIPELINE", SHOP,
           "ANALYTICS_KAFKA_BOOTSTRAP_SERVERS", "k:9092",
           "ANALYTICS_JDBC_URL", "jdbc:postgresql://db/app",
           "ANALYTICS_JDBC_USER", "app",
@@ -26,7 +35,8 @@ class JobSettingsTest {
     assertThat(settings.kafkaBootstrapServers()).isEqualTo("k:9092");
     assertThat(settings.checkpointInterval()).isEqualTo(Duration.ofMillis(500));
     assertThat(settings.outOfOrderness()).isEqualTo(Duration.ofSeconds(5));
-    assertThat(settings.topicPrefix()).isEqualTo("cdc");
+    assertThat(settings.pipeline().source().topicPrefix()).isEqualTo("cdc");
+    assertThat(settings.deadLetterTopic()).isEqualTo("cdc.dead-letter");
     assertThat(settings.parallelism()).isEqualTo(1);
     assertThat(settings.restoreRetained()).isTrue();
     assertThat(
@@ -40,8 +50,8 @@ class JobSettingsTest {
       delimiter = '|',
       value = {
         "--checkpoint-interval | 0s | --checkpoint-interval: expected a positive duration such as"
-            + " 500ms, 5s or 1m, got '0s'",
-        "--out-of-orderness | soon | --out-of-orderness: expected a positive duration",
+            + " 250ms, 30s, 5m or 2h, got '0s'",
+        "--out-of-orderness | soon | --out-of-orderness: expected a duration such as 250ms",
         "--parallelism | 0 | --parallelism: expected a whole number of at least 1, got '0'",
         "--restore-retained | yes | --restore-retained: expected true or false, got 'yes'",
         "--kafka-security-protocol | SSL | --kafka-security-protocol: expected PLAINTEXT or"
@@ -68,6 +78,7 @@ class JobSettingsTest {
             },
             new java.util.HashMap<>(
                 Map.of(
+                    "ANALYTICS_PIPELINE", SHOP,
                     "ANALYTICS_KAFKA_BOOTSTRAP_SERVERS", "k:9093",
                     "ANALYTICS_JDBC_URL", "jdbc:postgresql://db/app",
                     "ANALYTICS_JDBC_USER", "app",
@@ -91,8 +102,53 @@ class JobSettingsTest {
   @Test
   void aMissingRequiredSettingNamesBothWaysToGiveIt() {
     assertThatThrownBy(() -> JobSettings.parse(new String[0], Map.of()))
+        .hasMessage("--pipeline (or ANALYTICS_PIPELINE): expected a value, got none");
+    assertThatThrownBy(() -> JobSettings.parse(new String[] {"--pipeline", SHOP}, Map.of()))
         .hasMessage(
             "--kafka-bootstrap-servers (or ANALYTICS_KAFKA_BOOTSTRAP_SERVERS): expected a value,"
                 + " got none");
+  }
+
+  @Test
+  void theDefinitionsJobSectionIsTheFallbackAndIsNamedWhenWrong() throws IOException {
+    Path definition = definition("  checkpoint-interval: 2s\n");
+    Map<String, String> environment = new java.util.HashMap<>(ENVIRONMENT);
+    environment.put("ANALYTICS_PIPELINE", definition.toString());
+
+    assertThat(JobSettings.parse(new String[0], environment).checkpointInterval())
+        .isEqualTo(Duration.ofSeconds(2));
+    assertThat(
+            JobSettings.parse(new String[] {"--checkpoint-interval", "1s"}, environment)
+                .checkpointInterval())
+        .isEqualTo(Duration.ofSeconds(1));
+
+    environment.put("ANALYTICS_PIPELINE", definition("  checkpoint-interval: often\n").toString());
+    assertThatThrownBy(() -> JobSettings.parse(new String[0], environment))
+        .hasMessage(
+            definition
+                + ": job.checkpoint-interval: expected a duration such as 250ms, 30s, 5m or 2h,"
+                + " got 'often'");
+    environment.put("ANALYTICS_PIPELINE", definition("  jdbc-url: x\n").toString());
+    assertThatThrownBy(() -> JobSettings.parse(new String[0], environment))
+        .hasMessageStartingWith(definition + ": job.jdbc-url: unknown setting; expected one of");
+  }
+
+  private Path definition(String job) throws IOException {
+    Files.writeString(folder.resolve("t.sql"), "SELECT 1 AS a");
+    Path file = folder.resolve("pipeline.yaml");
+    Files.writeString(
+        file,
+        """
+        name: t
+        source:
+          topicPrefix: cdc
+          heartbeat: s.heartbeat
+          tables: [{table: s.t}]
+        analytics:
+          - {name: t, query: t.sql, key: [a]}
+        job:
+        """
+            + job);
+    return file;
   }
 }

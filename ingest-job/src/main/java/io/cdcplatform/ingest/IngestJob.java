@@ -1,5 +1,6 @@
 package io.cdcplatform.ingest;
 
+import io.cdcplatform.pipeline.Durations;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.sql.Connection;

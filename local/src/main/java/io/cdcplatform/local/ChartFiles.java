@@ -3,6 +3,7 @@ package io.cdcplatform.local;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.cdcplatform.pipeline.PipelineDefinition;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,6 +42,42 @@ public final class ChartFiles {
     return flatMap("debezium-connector.yaml");
   }
 
+  /** The connector's config for a pipeline: the chart's, with what the definition decides. */
+  public Map<String, String> connector(PipelineDefinition pipeline) {
+    Map<String, String> config = connector();
+    config.putAll(pipeline.connectorSettings());
+    return config;
+  }
+
+  /**
+   * Every topic a pipeline needs: the chart's list, and each change or output topic of the
+   * definition it does not name, with the settings of its kind (change topics: three partitions,
+   * kept a week; outputs: compacted), three replicas and two in sync.
+   */
+  public List<Topic> topics(PipelineDefinition pipeline) {
+    List<Topic> topics = new java.util.ArrayList<>(topics());
+    java.util.Set<String> named = new java.util.HashSet<>();
+    topics.forEach(t -> named.add(t.name()));
+    for (String topic : pipeline.changeTopics()) {
+      if (named.add(topic)) {
+        topics.add(
+            new Topic(
+                topic, 3, 3, Map.of("min.insync.replicas", "2", "retention.ms", "604800000")));
+      }
+    }
+    for (var analytic : pipeline.analytics()) {
+      if (named.add(analytic.topic())) {
+        topics.add(
+            new Topic(
+                analytic.topic(),
+                3,
+                3,
+                Map.of("min.insync.replicas", "2", "cleanup.policy", "compact")));
+      }
+    }
+    return List.copyOf(topics);
+  }
+
   /** Settings of every broker. */
   public Map<String, String> broker() {
     return flatMap("kafka-broker.yaml");
@@ -51,9 +88,12 @@ public final class ChartFiles {
     return flatMap("kafka-connect.yaml");
   }
 
-  /** The analytics job's arguments, by option name without dashes. */
-  public Map<String, String> flinkJob() {
-    return flatMap("flink-job.yaml");
+  /** The pipeline definition the chart ships, relative to the project's folder. */
+  public static final String DEFAULT_PIPELINE = "helm/cdc-platform/files/pipeline";
+
+  /** The chart's own pipeline definition (the shop). */
+  public Path pipeline() {
+    return chart.resolve("files/pipeline");
   }
 
   /** The service levels the pipeline's verdict is judged against. */

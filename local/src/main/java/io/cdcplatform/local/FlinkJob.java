@@ -60,6 +60,7 @@ final class FlinkJob {
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private SupervisedChild process;
+  private Path pipeline;
 
   FlinkJob(Path home, int restPort, Path work) {
     this.home = home;
@@ -72,23 +73,20 @@ final class FlinkJob {
   }
 
   /**
-   * Starts the job with the chart's job settings, adding only this machine's endpoints and secrets.
+   * Starts the job on a pipeline definition, which holds its settings, adding only this machine's
+   * endpoints and secrets.
    */
-  void start(
-      Map<String, String> chartSettings,
-      String bootstrapServers,
-      String jdbcUrl,
-      PrintStream console)
+  void start(Path pipeline, String bootstrapServers, String jdbcUrl, PrintStream console)
       throws IOException {
-    process = SupervisedChild.start(spec(chartSettings, bootstrapServers, jdbcUrl), console, false);
+    this.pipeline = pipeline;
+    process = SupervisedChild.start(spec(pipeline, bootstrapServers, jdbcUrl), console, false);
   }
 
   /**
-   * The job's process: the chart's settings as its arguments, as the FlinkDeployment passes them;
+   * The job's process: the pipeline definition as its argument, as the FlinkDeployment passes it;
    * this machine's endpoints, secrets, checkpoint directory and REST port in its environment.
    */
-  ChildSpec spec(Map<String, String> chartSettings, String bootstrapServers, String jdbcUrl)
-      throws IOException {
+  ChildSpec spec(Path pipeline, String bootstrapServers, String jdbcUrl) throws IOException {
     Path target = home.resolve("flink-app/target");
     Path classpathFile = target.resolve("runtime-classpath.txt");
     if (!Files.isRegularFile(classpathFile)) {
@@ -102,7 +100,7 @@ final class FlinkJob {
         classpath,
         "io.cdcplatform.flink.AnalyticsJob",
         JVM_OPTIONS,
-        arguments(chartSettings),
+        List.of("--pipeline", pipeline.toString()),
         Map.of(
             "ANALYTICS_KAFKA_BOOTSTRAP_SERVERS",
             bootstrapServers,
@@ -117,16 +115,6 @@ final class FlinkJob {
             "ANALYTICS_REST_PORT",
             String.valueOf(restPort)),
         work.resolve("flink.log"));
-  }
-
-  static List<String> arguments(Map<String, String> chartSettings) {
-    List<String> arguments = new java.util.ArrayList<>();
-    chartSettings.forEach(
-        (name, value) -> {
-          arguments.add("--" + name);
-          arguments.add(value);
-        });
-    return arguments;
   }
 
   SupervisedChild process() {
@@ -260,9 +248,7 @@ final class FlinkJob {
         () -> {
           if (process.refusal() != null) {
             throw new IllegalArgumentException(
-                "the analytics job refused the settings of "
-                    + "helm/cdc-platform/files/flink-job.yaml: "
-                    + process.refusal());
+                "the analytics job refused the pipeline " + pipeline + ": " + process.refusal());
           }
           String state = state();
           return "RUNNING".equals(state)

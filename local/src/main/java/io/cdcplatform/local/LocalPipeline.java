@@ -9,6 +9,8 @@ import io.cdcplatform.health.VerdictDocument;
 import io.cdcplatform.ingest.IngestJob;
 import io.cdcplatform.ingest.JdbcTarget;
 import io.cdcplatform.ingest.ShopSchema;
+import io.cdcplatform.pipeline.PipelineDefinition;
+import io.cdcplatform.pipeline.PipelineDefinitions;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -112,6 +114,14 @@ public final class LocalPipeline implements Callable<Integer> {
   Path home;
 
   @Option(
+      names = "--pipeline",
+      defaultValue = "${LOCAL_PIPELINE:-" + ChartFiles.DEFAULT_PIPELINE + "}",
+      description =
+          "The pipeline definition to run: a pipeline.yaml or its folder (env LOCAL_PIPELINE;"
+              + " default ${DEFAULT-VALUE}, the chart's).")
+  Path pipelinePath;
+
+  @Option(
       names = "--rate",
       defaultValue = "${LOCAL_INGEST_RATE:-200}",
       description =
@@ -160,6 +170,7 @@ public final class LocalPipeline implements Callable<Integer> {
   private FlinkJob flink;
   private SupervisedChild ingest;
   private HealthMonitor health;
+  private PipelineDefinition pipeline;
   private HealthEndpoint healthEndpoint;
   private DashboardServer dashboard;
 
@@ -225,6 +236,7 @@ public final class LocalPipeline implements Callable<Integer> {
     }
     Ports.requireFree(postgresPort, "--pg-port");
     ChartFiles chart = new ChartFiles(home.resolve("helm/cdc-platform"));
+    pipeline = PipelineDefinitions.load(home.resolve(pipelinePath));
     KafkaRuntime runtime = KafkaRuntime.in(home);
     Path work = workDirectory.toAbsolutePath().normalize();
     LocalKafkaCluster cluster =
@@ -350,14 +362,14 @@ public final class LocalPipeline implements Callable<Integer> {
       admin = client;
     }
     String quorum = cluster.awaitHealthy(admin, STAGE_TIMEOUT);
-    cluster.createTopics(admin, chart.topics());
+    cluster.createTopics(admin, chart.topics(pipeline));
     out.printf(
         Locale.ROOT,
         "[2/5] kafka: ready in %.1fs at %s (%s; %d topics)%n",
         (System.nanoTime() - start) / 1e9,
         cluster.bootstrapServers(),
         quorum,
-        chart.topics().size());
+        chart.topics(pipeline).size());
   }
 
   private void startConnect(KafkaRuntime runtime, ChartFiles chart, Path work) throws Exception {
@@ -376,7 +388,7 @@ public final class LocalPipeline implements Callable<Integer> {
     worker.putConnector(
         CONNECTOR,
         LocalConnectorConfig.from(
-            chart.connector(), "127.0.0.1", postgresPort, LocalCredentials.SECRETS));
+            chart.connector(pipeline), "127.0.0.1", postgresPort, LocalCredentials.SECRETS));
     ConnectWorker.ConnectorState state = worker.awaitRunning(CONNECTOR, STAGE_TIMEOUT);
     out.printf(
         Locale.ROOT,
@@ -394,7 +406,11 @@ public final class LocalPipeline implements Callable<Integer> {
     synchronized (lifecycle) {
       flink = job;
     }
-    job.start(chart.flinkJob(), kafka.bootstrapServers(), postgres.jdbcUrl(), out);
+    job.start(
+        home.resolve(pipelinePath).toAbsolutePath().normalize(),
+        kafka.bootstrapServers(),
+        postgres.jdbcUrl(),
+        out);
     job.awaitRunning(STAGE_TIMEOUT);
     out.printf(
         Locale.ROOT,

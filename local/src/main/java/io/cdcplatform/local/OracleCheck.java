@@ -1,6 +1,7 @@
 package io.cdcplatform.local;
 
 import io.cdcplatform.ingest.IngestJob;
+import io.cdcplatform.pipeline.PipelineDefinitions;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -15,10 +16,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Checks that every analytics table equals its oracle query of docs/analytics.md, against any
- * PostgreSQL holding the source and the analytics tables: the local run's, or a cluster's through a
- * port-forward. Meant for a quiescent pipeline (no change in flight); {@code --wait} keeps looking
- * until the tables have caught up.
+ * Checks that every analytics table equals the oracle query its pipeline definition gives, against
+ * any PostgreSQL holding the source and the analytics tables: the local run's, or a cluster's
+ * through a port-forward. Meant for a quiescent pipeline (no change in flight); {@code --wait}
+ * keeps looking until the tables have caught up.
  */
 @Command(
     name = "oracle-check",
@@ -38,7 +39,7 @@ public final class OracleCheck implements Callable<Integer> {
   @Option(
       names = "--jdbc-url",
       defaultValue = "${ORACLE_JDBC_URL:-jdbc:postgresql://127.0.0.1:54320/postgres}",
-      description = "Database holding the shop and analytics schemas (default ${DEFAULT-VALUE}).")
+      description = "Database holding the source and analytics tables (default ${DEFAULT-VALUE}).")
   String jdbcUrl;
 
   @Option(
@@ -50,10 +51,12 @@ public final class OracleCheck implements Callable<Integer> {
   String user;
 
   @Option(
-      names = "--docs",
-      defaultValue = "docs/analytics.md",
-      description = "Document holding the oracle queries (default ${DEFAULT-VALUE}).")
-  Path docs;
+      names = "--pipeline",
+      defaultValue = "${ORACLE_PIPELINE:-" + ChartFiles.DEFAULT_PIPELINE + "}",
+      description =
+          "The pipeline definition (a pipeline.yaml or its folder) whose oracles to check"
+              + " (default ${DEFAULT-VALUE}).")
+  Path pipeline;
 
   @Option(
       names = "--wait",
@@ -103,7 +106,7 @@ public final class OracleCheck implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    List<Oracles.Oracle> oracles = Oracles.load(docs);
+    List<Oracles.Oracle> oracles = Oracles.of(PipelineDefinitions.load(pipeline));
     long deadline = System.nanoTime() + wait.toNanos();
     long started = System.nanoTime();
     List<Oracles.Comparison> comparisons;

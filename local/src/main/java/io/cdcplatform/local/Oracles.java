@@ -1,9 +1,7 @@
 package io.cdcplatform.local;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
+import io.cdcplatform.pipeline.Analytic;
+import io.cdcplatform.pipeline.PipelineDefinition;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
@@ -11,14 +9,12 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * The oracle queries of docs/analytics.md and their comparison with the analytics tables: each
- * {@code ### analytics.<table>} section's first {@code sql} block must return exactly the table's
- * rows, in the columns the query returns (a table may carry more, such as window markers, that no
- * query over the source can know).
+ * The oracles of a pipeline definition and their comparison with the analytics tables: each
+ * analytic's oracle query (its own query where that is valid PostgreSQL) must return exactly the
+ * table's rows, in the columns the query returns (a table may carry more, such as window markers,
+ * that no query over the source can know).
  */
 public final class Oracles {
 
@@ -37,42 +33,15 @@ public final class Oracles {
   /** How many differing rows a comparison keeps to show. */
   static final int SAMPLES = 10;
 
-  private static final Pattern SECTION =
-      Pattern.compile("^### (analytics\\.[a-z_][a-z0-9_]*)\\s*$", Pattern.MULTILINE);
-  private static final Pattern NEXT_HEADING = Pattern.compile("^#{1,6} ", Pattern.MULTILINE);
-  private static final Pattern SQL_BLOCK =
-      Pattern.compile("^```sql\\n(.*?)^```", Pattern.MULTILINE | Pattern.DOTALL);
-
   private Oracles() {}
 
-  /**
-   * Reads the oracles of a document.
-   *
-   * @throws IllegalArgumentException naming the file and what is missing when it cannot be used
-   */
-  public static List<Oracle> load(Path doc) throws IOException {
-    String text;
-    try {
-      text = Files.readString(doc);
-    } catch (NoSuchFileException e) {
-      throw new IllegalArgumentException(doc + ": no such file; expected docs/analytics.md");
-    }
+  /** The oracle of every analytic of a definition that has one, in declaration order. */
+  public static List<Oracle> of(PipelineDefinition definition) {
     List<Oracle> oracles = new ArrayList<>();
-    Matcher section = SECTION.matcher(text);
-    while (section.find()) {
-      String table = section.group(1);
-      Matcher heading = NEXT_HEADING.matcher(text).region(section.end(), text.length());
-      int end = heading.find() ? heading.start() : text.length();
-      Matcher sql = SQL_BLOCK.matcher(text).region(section.end(), end);
-      if (!sql.find()) {
-        throw new IllegalArgumentException(
-            doc + ": section " + table + " has no ```sql block; expected its oracle query");
+    for (Analytic analytic : definition.analytics()) {
+      if (analytic.checked()) {
+        oracles.add(new Oracle(analytic.table().qualified(), analytic.oracleQuery()));
       }
-      oracles.add(new Oracle(table, sql.group(1).strip()));
-    }
-    if (oracles.isEmpty()) {
-      throw new IllegalArgumentException(
-          doc + ": no '### analytics.<table>' section with an oracle query");
     }
     return List.copyOf(oracles);
   }

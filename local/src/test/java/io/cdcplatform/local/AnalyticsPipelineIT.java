@@ -52,7 +52,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The whole pipeline, source to analytics tables: after a workload of inserts, updates (status,
  * amount, product and category moves), deletes, late events and multi-row transactions, each
- * analytics table equals its oracle query from docs/analytics.md, row for row.
+ * analytics table equals its oracle query from the pipeline definition, row for row.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AnalyticsPipelineIT {
@@ -201,7 +201,8 @@ class AnalyticsPipelineIT {
             + "\"quantity\":1,\"amount\":\"twelve\",\"status\":\"NEW\","
             + "\"created_at\":\"2026-01-01T00:00:00Z\",\"updated_at\":\"2026-01-01T00:00:00Z\"},"
             + "\"source\":{\"lsn\":1,\"ts_ms\":1},\"op\":\"c\"}",
-        "after.amount: expected a decimal as a string, got \"twelve\"");
+        "after.amount (numeric(12,2)): expected a decimal, got 'twelve', which DECIMAL(12, 2)"
+            + " cannot hold");
     poison.put(
         "{\"before\":null,\"after\":null,\"source\":{\"lsn\":1,\"ts_ms\":1},\"op\":\"t\"}",
         "truncate of shop.orders cannot be applied row by row");
@@ -439,9 +440,11 @@ class AnalyticsPipelineIT {
     }
   }
 
-  /** The oracle queries of docs/analytics.md. */
+  /** The oracles of the chart's pipeline definition. */
   static List<Oracles.Oracle> oracles() throws Exception {
-    return Oracles.load(Path.of(System.getProperty("cdc.home")).resolve("docs/analytics.md"));
+    return Oracles.of(
+        io.cdcplatform.pipeline.PipelineDefinitions.load(
+            Path.of(System.getProperty("cdc.home")).resolve(ChartFiles.DEFAULT_PIPELINE)));
   }
 
   private static IngestReport runWorkload(long changes, double rate) throws Exception {

@@ -3,6 +3,8 @@ package io.cdcplatform.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.cdcplatform.pipeline.PipelineDefinition;
+import io.cdcplatform.pipeline.PipelineDefinitions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -108,32 +110,34 @@ class ChartFilesTest {
   }
 
   @Test
-  void theJobIsStartedWithTheChartsSettingsAsTheyAre() {
-    assertThat(chart.flinkJob())
-        .containsEntry("checkpoint-interval", "250ms")
-        .containsEntry("topic-prefix", chart.connector().get("topic.prefix"))
-        .doesNotContainKeys("jdbc-url", "jdbc-password", "kafka-bootstrap-servers");
-    assertThat(FlinkJob.arguments(chart.flinkJob()))
-        .containsSubsequence("--checkpoint-interval", "250ms")
-        .containsSubsequence("--out-of-orderness", "5s")
-        .hasSize(2 * chart.flinkJob().size());
+  void theConnectorCapturesTheTablesOfThePipelineDefinition() {
+    PipelineDefinition shop = PipelineDefinitions.load(chart.pipeline());
+
+    assertThat(chart.connector(shop))
+        .containsEntry(
+            "table.include.list", "shop.customers,shop.products,shop.orders,shop.heartbeat")
+        .containsEntry("topic.prefix", "cdc")
+        .doesNotContainKey("message.key.columns");
+    assertThat(chart.topics(shop))
+        .extracting(ChartFiles.Topic::name)
+        .containsAll(shop.changeTopics())
+        .contains("analytics.status_totals", "analytics.category_revenue_minute");
   }
 
   @Test
-  void theJobsProcessGetsTheChartsSettingsAsArgumentsAndOnlyEndpointsAndSecretsBesides(
+  void theJobsProcessGetsTheDefinitionAsItsArgumentAndOnlyEndpointsAndSecretsBesides(
       @TempDir Path work) throws IOException {
+    Path pipeline = chart.pipeline().toAbsolutePath();
     ChildSpec spec =
         new FlinkJob(Path.of(System.getProperty("cdc.home")), 58081, work)
-            .spec(
-                chart.flinkJob(), "127.0.0.1:59092", "jdbc:postgresql://127.0.0.1:54320/postgres");
+            .spec(pipeline, "127.0.0.1:59092", "jdbc:postgresql://127.0.0.1:54320/postgres");
 
-    assertThat(spec.arguments()).isEqualTo(FlinkJob.arguments(chart.flinkJob()));
-    assertThat(spec.command()).containsSubsequence("--checkpoint-interval", "250ms");
+    assertThat(spec.arguments()).containsExactly("--pipeline", pipeline.toString());
     assertThat(spec.environment().keySet())
         .allSatisfy(name -> assertThat(name).startsWith("ANALYTICS_"))
         .noneSatisfy(
             name ->
-                assertThat(chart.flinkJob())
+                assertThat(PipelineDefinitions.load(pipeline).job())
                     .containsKey(
                         name.substring("ANALYTICS_".length()).toLowerCase().replace('_', '-')));
   }

@@ -23,46 +23,49 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The oracle check against a real PostgreSQL: equal tables pass, a wrong, missing or duplicated row
- * fails naming the table and the row, extra table columns are ignored, {@code --wait} waits for a
- * table to catch up, and bad input gets one line and its own exit code.
+ * fails naming the table and the row, extra table columns are ignored, an analytic marked unchecked
+ * is left out, {@code --wait} waits for a table to catch up, and bad input gets one line and its
+ * own exit code.
  */
 class OracleCheckIT {
 
-  private static final String DOC =
+  private static final String DEFINITION =
       """
-      # Oracles
-
-      ### analytics.kind_totals
-
-      Per kind: items and their weight.
-
-      ```sql
-      SELECT kind, count(*) AS items, sum(weight) AS weight
-      FROM src.items
-      GROUP BY kind
-      ```
-
-      ### analytics.heavy_items
-
-      ```sql
-      SELECT id FROM src.items WHERE weight > 10
-      ```
-
-      ## Not an oracle: analytics.notes
-
-      ```sql
-      SELECT 1
-      ```
+      name: oracles
+      source:
+        topicPrefix: t
+        heartbeat: src.heartbeat
+        tables:
+          - table: src.items
+      analytics:
+        - name: kind_totals
+          query: kind_totals.sql
+          key: [kind]
+        - name: heavy_items
+          query: heavy_items.sql
+          key: [id]
+          oracle: SELECT id FROM src.items WHERE weight > 10
+        - name: notes
+          query: notes.sql
+          key: [id]
+          unchecked: nothing to compare it with
       """;
 
   @TempDir static Path work;
   static LocalPostgres postgres;
-  static Path doc;
+  static Path definition;
 
   @BeforeAll
   static void start() throws Exception {
     postgres = LocalPostgres.start(0, work.resolve("data"), work.resolve("postgres.log"));
-    doc = Files.writeString(work.resolve("analytics.md"), DOC);
+    definition = Files.createDirectories(work.resolve("definition"));
+    Files.writeString(definition.resolve("pipeline.yaml"), DEFINITION);
+    Files.writeString(
+        definition.resolve("kind_totals.sql"),
+        "SELECT kind, count(*) AS items, sum(weight) AS weight FROM src.items GROUP BY kind\n");
+    Files.writeString(
+        definition.resolve("heavy_items.sql"), "SELECT id FROM src.items WHERE weight > 10\n");
+    Files.writeString(definition.resolve("notes.sql"), "SELECT 1 AS id\n");
   }
 
   @AfterAll
@@ -154,8 +157,11 @@ class OracleCheckIT {
   }
 
   @Test
-  void theProjectsOwnDocumentHoldsAnOracleForEachComputableTable() throws Exception {
-    assertThat(Oracles.load(Path.of(System.getProperty("cdc.home"), "docs/analytics.md")))
+  void theChartsDefinitionHoldsAnOracleForEachComputableTable() {
+    assertThat(
+            Oracles.of(
+                io.cdcplatform.pipeline.PipelineDefinitions.load(
+                    Path.of(System.getProperty("cdc.home"), ChartFiles.DEFAULT_PIPELINE))))
         .extracting(Oracles.Oracle::table)
         .containsExactly(
             "analytics.status_totals",
@@ -164,31 +170,33 @@ class OracleCheckIT {
   }
 
   @Test
-  void aMissingDocumentIsOneLineAndExitCode2() {
-    Run run = check("--docs", work.resolve("nowhere.md").toString());
+  void aMissingDefinitionIsOneLineAndExitCode2() {
+    Run run = check("--pipeline", work.resolve("nowhere.yaml").toString());
 
     assertThat(run.code).isEqualTo(OracleCheck.BAD_INPUT);
     assertThat(run.err.strip())
         .isEqualTo(
             "oracle-check: "
-                + work.resolve("nowhere.md")
-                + ": no such file; expected docs/analytics.md")
+                + work.resolve("nowhere.yaml")
+                + ": no such file; expected a pipeline definition")
         .doesNotContain("\n");
   }
 
   @Test
-  void aSectionWithoutQueryIsOneLineAndExitCode2() throws Exception {
-    Path broken =
-        Files.writeString(work.resolve("broken.md"), "### analytics.kind_totals\n\nNo query.\n");
+  void aBadDefinitionIsOneLineAndExitCode2() throws Exception {
+    Path broken = Files.createDirectories(work.resolve("broken"));
+    Files.writeString(broken.resolve("pipeline.yaml"), DEFINITION.replace("key: [kind]", ""));
+    Files.copy(definition.resolve("kind_totals.sql"), broken.resolve("kind_totals.sql"));
 
-    Run run = check("--docs", broken.toString());
+    Run run = check("--pipeline", broken.toString());
 
     assertThat(run.code).isEqualTo(OracleCheck.BAD_INPUT);
     assertThat(run.err.strip())
         .isEqualTo(
             "oracle-check: "
-                + broken
-                + ": section analytics.kind_totals has no ```sql block; expected its oracle query");
+                + broken.resolve("pipeline.yaml")
+                + ": analytic kind_totals.key: required, missing: the result columns that identify"
+                + " a row");
   }
 
   @Test
@@ -223,8 +231,8 @@ class OracleCheckIT {
     if (!args.contains("--jdbc-url")) {
       args.addAll(List.of("--jdbc-url", postgres.jdbcUrl()));
     }
-    if (!args.contains("--docs")) {
-      args.addAll(List.of("--docs", doc.toString()));
+    if (!args.contains("--pipeline")) {
+      args.addAll(List.of("--pipeline", definition.toString()));
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();

@@ -1,11 +1,14 @@
-package io.cdcplatform.ingest;
+package io.cdcplatform.pipeline;
 
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parses durations as people write them: {@code 250ms}, {@code 30s}, {@code 5m}, {@code 2h}. */
+/**
+ * The one duration grammar of the platform, as people write durations: {@code 250ms}, {@code 30s},
+ * {@code 5m}, {@code 2h}; ISO-8601 ({@code PT30S}) too.
+ */
 public final class Durations {
 
   private static final Pattern SIMPLE = Pattern.compile("(\\d+)(ms|s|m|h)");
@@ -13,7 +16,7 @@ public final class Durations {
   private Durations() {}
 
   /**
-   * The duration a text stands for; ISO-8601 ({@code PT30S}) is accepted too.
+   * The duration a text stands for.
    *
    * @throws IllegalArgumentException saying what was expected
    */
@@ -23,12 +26,16 @@ public final class Durations {
     try {
       if (matcher.matches()) {
         long amount = Long.parseLong(matcher.group(1));
-        return switch (matcher.group(2)) {
-          case "ms" -> Duration.ofMillis(amount);
-          case "s" -> Duration.ofSeconds(amount);
-          case "m" -> Duration.ofMinutes(amount);
-          default -> Duration.ofHours(amount);
-        };
+        switch (matcher.group(2)) {
+          case "ms":
+            return Duration.ofMillis(amount);
+          case "s":
+            return Duration.ofSeconds(amount);
+          case "m":
+            return Duration.ofMinutes(amount);
+          default:
+            return Duration.ofHours(amount);
+        }
       }
       if (trimmed.startsWith("P") || trimmed.startsWith("p")) {
         return Duration.parse(trimmed);
@@ -37,6 +44,20 @@ public final class Durations {
       throw new IllegalArgumentException(expected(text), e);
     }
     throw new IllegalArgumentException(expected(text));
+  }
+
+  /**
+   * A duration above zero.
+   *
+   * @throws IllegalArgumentException saying what was expected
+   */
+  public static Duration positive(String text) {
+    Duration duration = parse(text);
+    if (duration.isZero() || duration.isNegative()) {
+      throw new IllegalArgumentException(
+          "expected a positive duration such as 250ms, 30s, 5m or 2h, got '" + text + "'");
+    }
+    return duration;
   }
 
   private static String expected(String text) {

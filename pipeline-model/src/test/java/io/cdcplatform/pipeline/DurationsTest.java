@@ -1,4 +1,4 @@
-package io.cdcplatform.ingest;
+package io.cdcplatform.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -28,5 +28,13 @@ class DurationsTest {
   @CsvSource({"250,250ms", "30000,30s", "300000,5m", "7200000,2h", "1500,1500ms"})
   void formatsCompactly(long millis, String text) {
     assertThat(Durations.format(Duration.ofMillis(millis))).isEqualTo(text);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"0s", "0ms", "PT0S"})
+  void positiveRefusesZero(String text) {
+    assertThatThrownBy(() -> Durations.positive(text))
+        .hasMessage(
+            "expected a positive duration such as 250ms, 30s, 5m or 2h, got '" + text + "'");
   }
 }

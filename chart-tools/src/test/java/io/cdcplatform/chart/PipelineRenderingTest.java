@@ -1,0 +1,120 @@
+package io.cdcplatform.chart;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cdcplatform.pipeline.PipelineDefinition;
+import io.cdcplatform.pipeline.PipelineDefinitions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The chart renders what the pipeline definition decides, from the same files the local run and the
+ * job read: the connector's tables, topic prefix and message keys, the job's parallelism, and the
+ * definition itself, mounted into the job. A drift between them fails here.
+ */
+class PipelineRenderingTest {
+
+  static final Path HOME = Path.of(System.getProperty("cdc.home"));
+  static final Path CHART_DIR = HOME.resolve("helm/cdc-platform");
+  static final Chart CHART = new Chart(CHART_DIR);
+
+  @Test
+  void theChartsOwnDefinitionReachesTheConnectorAndTheJob() throws IOException {
+    PipelineDefinition shop = PipelineDefinitions.load(CHART_DIR.resolve("files/pipeline"));
+    Map<String, String> files = new LinkedHashMap<>();
+    try (Stream<Path> paths = Files.list(CHART_DIR.resolve("files/pipeline"))) {
+      for (Path path : paths.sorted().toList()) {
+        files.put(path.getFileName().toString(), Files.readString(path));
+      }
+    }
+
+    assertRendersFrom(Chart.objects(CHART.template()), shop, files);
+  }
+
+  @Test
+  void aUsersOwnDefinitionFromValuesReplacesTheShopEverywhere(@TempDir Path folder)
+      throws IOException {
+    Map<String, String> files =
+        Map.of(
+            "pipeline.yaml",
+            """
+            name: ledger
+            source:
+              topicPrefix: pay
+              heartbeat: ops.heartbeat
+              tables:
+                - table: ledger.entries
+                  key: [account_id, entry_no]
+                - table: ledger.accounts
+            analytics:
+              - name: balances
+                query: balances.sql
+                key: [account_id]
+            job:
+              parallelism: 2
+            """,
+            "balances.sql",
+            "SELECT account_id, SUM(amount) AS balance FROM ledger.entries GROUP BY account_id\\n");
+    Path definition = folder.resolve("definition");
+    Files.createDirectories(definition);
+    for (Map.Entry<String, String> file : files.entrySet()) {
+      Files.writeString(definition.resolve(file.getKey()), file.getValue());
+    }
+    ObjectNode values = Chart.YAML.createObjectNode();
+    ObjectNode fileValues = values.putObject("pipeline").putObject("files");
+    files.forEach(fileValues::put);
+    Path valuesFile = folder.resolve("values.yaml");
+    Chart.YAML.writeValue(valuesFile.toFile(), values);
+
+    List<ObjectNode> rendered = Chart.objects(CHART.template(valuesFile));
+
+    PipelineDefinition ledger = PipelineDefinitions.load(definition);
+    assertThat(ledger.connectorSettings())
+        .containsEntry("message.key.columns", "ledger.entries:account_id,entry_no");
+    assertRendersFrom(rendered, ledger, files);
+  }
+
+  private static void assertRendersFrom(
+      List<ObjectNode> rendered, PipelineDefinition definition, Map<String, String> files) {
+    JsonNode connector = only(rendered, "KafkaConnector").at("/spec/config");
+    definition
+        .connectorSettings()
+        .forEach((key, value) -> assertThat(connector.path(key).asText()).as(key).isEqualTo(value));
+    if (!definition.connectorSettings().containsKey("message.key.columns")) {
+      assertThat(connector.has("message.key.columns")).isFalse();
+    }
+    JsonNode deployment = only(rendered, "FlinkDeployment").at("/spec");
+    assertThat(deployment.at("/job/parallelism").asInt())
+        .isEqualTo(Integer.parseInt(definition.job().getOrDefault("parallelism", "1")));
+    ObjectNode configMap =
+        rendered.stream()
+            .filter(o -> o.path("kind").asText().equals("ConfigMap"))
+            .filter(o -> o.at("/metadata/name").asText().equals(Chart.RELEASE + "-pipeline"))
+            .findFirst()
+            .orElseThrow();
+    Map<String, String> mounted = new LinkedHashMap<>();
+    configMap
+        .path("data")
+        .properties()
+        .forEach(e -> mounted.put(e.getKey(), e.getValue().asText()));
+    assertThat(mounted).isEqualTo(files);
+    assertThat(deployment.at("/podTemplate/spec/volumes").findValuesAsText("name"))
+        .contains(Chart.RELEASE + "-pipeline");
+  }
+
+  private static ObjectNode only(List<ObjectNode> rendered, String kind) {
+    List<ObjectNode> matching =
+        rendered.stream().filter(o -> o.path("kind").asText().equals(kind)).toList();
+    assertThat(matching).as(kind).hasSize(1);
+    return matching.getFirst();
+  }
+}

@@ -1,0 +1,3 @@
+SELECT status, COUNT(*) AS order_count, SUM(amount) AS amount
+FROM shop.orders
+GROUP BY status
