@@ -27,7 +27,7 @@ public final class OrphanGuard {
         ProcessHandle.current()
             .parent()
             .orElseThrow(() -> new IllegalStateException("no parent process"));
-    Thread.ofPlatform().daemon().name("orphan-guard").start(() -> watch(parent));
+    daemon("orphan-guard", () -> watch(parent));
     Method main = Class.forName(args[0]).getMethod("main", String[].class);
     try {
       main.invoke(null, (Object) Arrays.copyOfRange(args, 1, args.length));
@@ -47,18 +47,23 @@ public final class OrphanGuard {
     System.err.println("OrphanGuard: parent process " + parent.pid() + " is gone; stopping");
     // A clean shutdown can wait forever for peers that are stopping too (a Kafka node for its
     // quorum): give it a bounded time, then halt.
-    Thread.ofPlatform()
-        .daemon()
-        .name("orphan-guard-halt")
-        .start(
-            () -> {
-              try {
-                TimeUnit.SECONDS.sleep(HALT_AFTER_SECONDS);
-              } catch (InterruptedException e) {
-                return;
-              }
-              Runtime.getRuntime().halt(137);
-            });
+    daemon(
+        "orphan-guard-halt",
+        () -> {
+          try {
+            TimeUnit.SECONDS.sleep(HALT_AFTER_SECONDS);
+          } catch (InterruptedException e) {
+            return;
+          }
+          Runtime.getRuntime().halt(137);
+        });
     System.exit(143);
+  }
+
+  // Java 17 bytecode (the Flink job's tests use this module): no Thread builders.
+  private static void daemon(String name, Runnable body) {
+    Thread thread = new Thread(body, name);
+    thread.setDaemon(true);
+    thread.start();
   }
 }
