@@ -26,7 +26,11 @@ DEMO_ARGS ?=
 # The pipeline definition to run and check (a pipeline.yaml or its folder); empty: the chart's own,
 # helm/cdc-platform/files/pipeline (the shop).
 PIPELINE ?=
-pipeline-arg = $(if $(PIPELINE),--pipeline $(abspath $(PIPELINE)))
+# An example to run instead of the shop, by name (examples/<name>: its schema, workload and
+# definition), e.g. EXAMPLE=sensors.
+EXAMPLE ?=
+pipeline-arg = $(if $(EXAMPLE),--pipeline $(abspath examples/$(EXAMPLE)/pipeline),$(if $(PIPELINE),--pipeline $(abspath $(PIPELINE))))
+demo-arg = $(if $(EXAMPLE),--example examples/$(EXAMPLE),$(pipeline-arg))
 
 # Starts a module's main class with that module's own runtime classpath.
 run-module = exec $(JAVA) -cp "$(1)/target/classes:$$(cat $(1)/target/runtime-classpath.txt)" $(2)
@@ -55,9 +59,9 @@ fmt: jdk ## format the Java sources in place
 	$(MVN) $(MVN_QUIET) spotless:apply
 
 .PHONY: demo
-demo: jdk ## run the pipeline on this machine until Ctrl-C
+demo: jdk ## run the pipeline on this machine until Ctrl-C (EXAMPLE=sensors for the other example)
 	$(MVN) $(MVN_QUIET) -DskipTests -Dspotless.check.skip=true -pl local -am package
-	$(call run-module,local,io.cdcplatform.local.LocalPipeline --home . $(pipeline-arg) $(DEMO_ARGS))
+	$(call run-module,local,io.cdcplatform.local.LocalPipeline --home . $(demo-arg) $(DEMO_ARGS))
 
 .PHONY: bench
 bench: bench-ingest bench-capture bench-analytics ## run every benchmark and print its figures
@@ -78,6 +82,18 @@ ORACLE_ARGS ?=
 oracles: jdk ## check that every analytics table equals its oracle query (from PIPELINE's definition)
 	$(MVN) $(MVN_QUIET) -DskipTests -Dspotless.check.skip=true -pl local -am package
 	$(call run-module,local,io.cdcplatform.local.OracleCheck $(pipeline-arg) $(ORACLE_ARGS))
+
+.PHONY: validate
+# The database validate checks the definition against (its catalog): VALIDATE_JDBC_URL and
+# VALIDATE_USER (default: the local run's), the password from PGPASSWORD.
+VALIDATE_JDBC_URL ?= jdbc:postgresql://127.0.0.1:54320/postgres
+VALIDATE_USER ?= postgres
+# The analytics job's JVM settings: Flink's planner reflects into the JDK.
+FLINK_JVM := --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED
+
+validate: jdk ## check a pipeline definition (PIPELINE or EXAMPLE) against its database and Flink's planner, as the job does at start
+	$(MVN) $(MVN_QUIET) -DskipTests -Dspotless.check.skip=true -pl flink-app -am package
+	$(call run-module,flink-app,$(FLINK_JVM) io.cdcplatform.flink.PipelineCheck --pipeline $(if $(pipeline-arg),$(word 2,$(pipeline-arg)),$(abspath helm/cdc-platform/files/pipeline)) --jdbc-url $(VALIDATE_JDBC_URL) --jdbc-user $(VALIDATE_USER))
 
 .PHONY: crd
 crd: jdk ## regenerate the CdcPipeline CRD from its Java model into the chart (helm/cdc-platform/crds)
@@ -124,14 +140,14 @@ operators: ## install cert-manager, Strimzi and the Flink Kubernetes Operator at
 	  --namespace flink-operator --create-namespace --set watchNamespaces="{$(NAMESPACE)}" --wait
 
 .PHONY: images
-# Maven arguments of the image build: the ingest job, the CdcPipeline reconciler and the
-# dashboard (Jib, on a JRE) and the analytics job (its job jar on flink:1.20.3-java17, Jib), tagged
+# Maven arguments of the image build: the ingest job, the source setup, the CdcPipeline reconciler
+# and the dashboard (Jib, on a JRE) and the analytics job (its job jar on flink:1.20.3-java17, Jib), tagged
 # $(IMAGE_REGISTRY)/<module>:0.1.0.
 IMAGE_REGISTRY ?= localhost:$(REGISTRY_PORT)/cdc-platform
-JIB = $(MVN) $(MVN_QUIET) -Pimages -DskipTests -Dspotless.check.skip=true -pl ingest-job,flink-app,operator-extensions,dashboard -am package \
+JIB = $(MVN) $(MVN_QUIET) -Pimages -DskipTests -Dspotless.check.skip=true -pl ingest-job,source-setup,flink-app,operator-extensions,dashboard -am package \
   -Dimage.registry=$(IMAGE_REGISTRY)
 
-images: jdk ## build the ingest, analytics, reconciler and dashboard images with Jib and push them to the kind registry
+images: jdk ## build the ingest, source-setup, analytics, reconciler and dashboard images with Jib and push them to the kind registry
 	$(JIB) jib:build
 
 .PHONY: images-tar
@@ -144,7 +160,7 @@ kind-load: jdk ## build the images into the local Docker daemon and load them in
 	$(call need,kind)
 	$(JIB) jib:dockerBuild
 	kind load docker-image --name $(KIND_CLUSTER) $(IMAGE_REGISTRY)/ingest-job:0.1.0 $(IMAGE_REGISTRY)/flink-app:0.1.0 \
-	  $(IMAGE_REGISTRY)/operator-extensions:0.1.0 $(IMAGE_REGISTRY)/dashboard:0.1.0
+	  $(IMAGE_REGISTRY)/source-setup:0.1.0 $(IMAGE_REGISTRY)/operator-extensions:0.1.0 $(IMAGE_REGISTRY)/dashboard:0.1.0
 
 .PHONY: deploy
 deploy: ## helm upgrade --install with the kind values, after creating the credentials Secrets

@@ -69,6 +69,7 @@ capabilities:
 {{- $tables = append $tables $pipeline.source.heartbeat }}
 table.include.list: {{ join "," $tables | quote }}
 topic.prefix: {{ $pipeline.source.topicPrefix | quote }}
+heartbeat.action.query: {{ printf "INSERT INTO %s (id, beat_at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET beat_at = EXCLUDED.beat_at" $pipeline.source.heartbeat | quote }}
 {{- if $keys }}
 message.key.columns: {{ join ";" $keys | quote }}
 {{- end }}

@@ -34,6 +34,7 @@ public final class RenderManifests {
           "NetworkPolicy",
           "StatefulSet",
           "Deployment",
+          "Job",
           "KafkaNodePool",
           "Kafka",
           "KafkaUser",

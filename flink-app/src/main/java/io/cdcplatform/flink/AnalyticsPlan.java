@@ -123,8 +123,10 @@ final class AnalyticsPlan {
             analytic,
             "key column "
                 + name
-                + " may be NULL, which no key can hold; filter NULLs out (WHERE ... IS NOT NULL)"
-                + " or replace them (COALESCE)");
+                + " may be NULL, which no key can hold; replace NULLs, e.g. COALESCE("
+                + name
+                + ", <value>) AS "
+                + name);
       }
       key.add(position);
     }

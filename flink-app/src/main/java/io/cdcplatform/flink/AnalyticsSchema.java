@@ -69,6 +69,23 @@ final class AnalyticsSchema {
     }
   }
 
+  /** Checks, without creating anything, that each analytics table that exists has its shape. */
+  static void checkExisting(
+      Connection db, PipelineDefinition definition, List<AnalyticsPlan.Planned> plans)
+      throws SQLException {
+    for (AnalyticsPlan.Planned plan : plans) {
+      try (PreparedStatement query = db.prepareStatement("SELECT to_regclass(?)")) {
+        query.setString(1, plan.analytic().table().qualified());
+        try (ResultSet rs = query.executeQuery()) {
+          rs.next();
+          if (rs.getString(1) != null) {
+            check(db, definition, plan);
+          }
+        }
+      }
+    }
+  }
+
   /** The table's columns in PostgreSQL: the result's, then the window's markers, then the key. */
   static String columns(AnalyticsPlan.Planned plan) {
     List<String> parts = new ArrayList<>();

@@ -64,8 +64,9 @@ public final class IngestJob implements java.util.concurrent.Callable<Integer> {
       defaultValue = "${INGEST_MIGRATE:-true}",
       fallbackValue = "true",
       description =
-          "Apply schema migrations and set up the capture role before writing (env INGEST_MIGRATE;"
-              + " default ${DEFAULT-VALUE}). With --no-migrate the schema must already exist.")
+          "Apply the shop's schema migrations before writing (env INGEST_MIGRATE; default"
+              + " ${DEFAULT-VALUE}). With --no-migrate the schema must already exist. Capture"
+              + " (publication, replica identity, capture role) is source-setup's.")
   boolean migrate;
 
   @Option(
@@ -73,32 +74,6 @@ public final class IngestJob implements java.util.concurrent.Callable<Integer> {
       defaultValue = "${INGEST_MIGRATE_ONLY:-false}",
       description = "Exit after migrating, without writing a workload (env INGEST_MIGRATE_ONLY).")
   boolean migrateOnly;
-
-  @Option(
-      names = "--publication",
-      defaultValue = "${INGEST_PUBLICATION:-cdc_publication}",
-      converter = IdentifierConverter.class,
-      description =
-          "Publication that lists the captured tables (env INGEST_PUBLICATION; default"
-              + " ${DEFAULT-VALUE}).")
-  String publication;
-
-  @Option(
-      names = "--capture-user",
-      defaultValue = "${INGEST_CAPTURE_USER:-cdc_capture}",
-      converter = IdentifierConverter.class,
-      description =
-          "Least-privilege role Debezium logs in as (env INGEST_CAPTURE_USER; default"
-              + " ${DEFAULT-VALUE}).")
-  String captureUser;
-
-  @Option(
-      names = "--capture-password",
-      defaultValue = "${INGEST_CAPTURE_PASSWORD:-}",
-      description =
-          "Password for --capture-user; when empty the capture role is left as it is (env"
-              + " INGEST_CAPTURE_PASSWORD).")
-  String capturePassword;
 
   @Option(
       names = "--rate",
@@ -323,27 +298,14 @@ public final class IngestJob implements java.util.concurrent.Callable<Integer> {
       ShopSchema.requirePresent(connection, target);
       return;
     }
-    MigrateResult result = ShopSchema.migrate(target, user, password, publication);
+    MigrateResult result = ShopSchema.migrate(target, user, password);
     out.printf(
-        "ingest-job: migrations: %d applied, schema %s at version %s, publication %s%n",
+        "ingest-job: migrations: %d applied, schema %s at version %s%n",
         result.migrationsExecuted,
         ShopSchema.SCHEMA,
         result.targetSchemaVersion == null
             ? result.initialSchemaVersion
-            : result.targetSchemaVersion,
-        publication);
-    if (capturePassword.isEmpty()) {
-      out.println(
-          "ingest-job: capture role left as it is (no --capture-password / INGEST_CAPTURE_PASSWORD)");
-    } else {
-      ShopSchema.grantCaptureRole(connection, captureUser, capturePassword);
-      out.println(
-          "ingest-job: capture role "
-              + captureUser
-              + " ready (LOGIN REPLICATION, SELECT on "
-              + String.join(", ", ShopSchema.CAPTURED_TABLES)
-              + ")");
-    }
+            : result.targetSchemaVersion);
   }
 
   private int generate(Connection connection, WorkloadShape shape)
@@ -397,17 +359,6 @@ public final class IngestJob implements java.util.concurrent.Callable<Integer> {
     public JdbcTarget convert(String value) {
       try {
         return JdbcTarget.parse(value);
-      } catch (IllegalArgumentException e) {
-        throw new TypeConversionException(e.getMessage());
-      }
-    }
-  }
-
-  static final class IdentifierConverter implements ITypeConverter<String> {
-    @Override
-    public String convert(String value) {
-      try {
-        return ShopSchema.requireIdentifier(value);
       } catch (IllegalArgumentException e) {
         throw new TypeConversionException(e.getMessage());
       }

@@ -34,8 +34,6 @@ class IngestJobOptionsTest {
         "--late-fraction | 1.5 | Invalid value for option '--late-fraction': expected a fraction",
         "--late-delay | 10m-2m | Invalid value for option '--late-delay'",
         "--mix | order-status | Invalid value for option '--mix': expected KIND=WEIGHT",
-        "--publication | Bad-Name | Invalid value for option '--publication': expected a"
-            + " lower-case identifier",
         "--min-products | 1 | Invalid value for option '--min-products': expected at least 2"
       })
   void badValueGivesOneLineAndUsageExit(String option, String value, String message) {

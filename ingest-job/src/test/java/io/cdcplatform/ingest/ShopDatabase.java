@@ -1,6 +1,8 @@
 package io.cdcplatform.ingest;
 
 import io.cdcplatform.devservices.LocalPostgres;
+import io.cdcplatform.pipeline.PipelineDefinitions;
+import io.cdcplatform.source.SourceSetup;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -33,7 +35,7 @@ final class ShopDatabase implements BeforeAllCallback, AfterAllCallback {
     this.migrated = migrated;
   }
 
-  /** A database with the shop schema migrated and the capture role granted. */
+  /** A database with the shop schema migrated and prepared for capture. */
   static ShopDatabase migrated() {
     return new ShopDatabase(true);
   }
@@ -64,11 +66,18 @@ final class ShopDatabase implements BeforeAllCallback, AfterAllCallback {
     }
   }
 
-  /** Applies the migrations and grants the capture role, as the job does at start. */
+  /**
+   * Applies the migrations, as the job does at start, then prepares capture from the chart's shop
+   * definition, as source-setup does before the connector starts.
+   */
   void migrate() throws Exception {
-    ShopSchema.migrate(target, OWNER, OWNER_PASSWORD, PUBLICATION);
+    ShopSchema.migrate(target, OWNER, OWNER_PASSWORD);
     try (Connection connection = owner()) {
-      ShopSchema.grantCaptureRole(connection, CAPTURE, CAPTURE_PASSWORD);
+      SourceSetup.apply(
+          connection,
+          PipelineDefinitions.load(
+              Path.of(System.getProperty("cdc.home", ".."), "helm/cdc-platform/files/pipeline")),
+          new SourceSetup.Capture(CAPTURE, CAPTURE_PASSWORD, PUBLICATION));
     }
   }
 

@@ -3,6 +3,9 @@ package io.cdcplatform.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.cdcplatform.pipeline.PipelineDefinitions;
+import io.cdcplatform.source.SourceSetup;
+import io.cdcplatform.source.SourceSetupException;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -105,11 +108,7 @@ class ShopSchemaIT {
   @Test
   void migratingAgainAppliesNothingAndKeepsTheCaptureRole() throws Exception {
     MigrateResult again =
-        ShopSchema.migrate(
-            db.target, ShopDatabase.OWNER, ShopDatabase.OWNER_PASSWORD, ShopDatabase.PUBLICATION);
-    try (Connection owner = db.owner()) {
-      ShopSchema.grantCaptureRole(owner, ShopDatabase.CAPTURE, ShopDatabase.CAPTURE_PASSWORD);
-    }
+        ShopSchema.migrate(db.target, ShopDatabase.OWNER, ShopDatabase.OWNER_PASSWORD);
 
     assertThat(again.migrationsExecuted).isZero();
     assertThat(
@@ -117,6 +116,8 @@ class ShopSchemaIT {
                 ? again.initialSchemaVersion
                 : again.targetSchemaVersion)
         .isEqualTo("3");
+    assertThat(rows("SELECT count(*) FROM pg_publication WHERE pubname = 'cdc_publication'"))
+        .containsExactly("1");
     try (Connection capture = db.capture()) {
       assertThat(capture.isValid(1)).isTrue();
     }
@@ -125,11 +126,19 @@ class ShopSchemaIT {
   @Test
   void aSuperuserIsRefusedAsCaptureRole() throws Exception {
     try (Connection superuser = db.postgres.superuserConnection()) {
-      assertThatThrownBy(() -> ShopSchema.grantCaptureRole(superuser, "postgres", "x"))
-          .isInstanceOf(IngestException.class)
+      assertThatThrownBy(
+              () ->
+                  SourceSetup.apply(
+                      superuser,
+                      PipelineDefinitions.load(
+                          java.nio.file.Path.of(
+                              System.getProperty("cdc.home", ".."),
+                              "helm/cdc-platform/files/pipeline")),
+                      new SourceSetup.Capture("postgres", "x", ShopDatabase.PUBLICATION)))
+          .isInstanceOf(SourceSetupException.class)
           .hasMessage(
-              "--capture-user: role 'postgres' is a superuser; the capture role must be an"
-                  + " ordinary role with REPLICATION");
+              "capture role postgres is a superuser; it must be an ordinary role with LOGIN and"
+                  + " REPLICATION");
     }
   }
 

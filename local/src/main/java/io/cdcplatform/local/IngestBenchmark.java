@@ -40,8 +40,7 @@ public final class IngestBenchmark {
       ShopSchema.migrate(
           JdbcTarget.parse(postgres.jdbcUrl()),
           LocalCredentials.OWNER,
-          LocalCredentials.OWNER_PASSWORD,
-          LocalCredentials.PUBLICATION);
+          LocalCredentials.OWNER_PASSWORD);
       System.out.printf(
           Locale.ROOT,
           "ingest ceiling: PostgreSQL 17 on %d cores, %ds per case, one connection%n",

@@ -11,6 +11,7 @@ import io.cdcplatform.ingest.JdbcTarget;
 import io.cdcplatform.ingest.ShopSchema;
 import io.cdcplatform.pipeline.PipelineDefinition;
 import io.cdcplatform.pipeline.PipelineDefinitions;
+import io.cdcplatform.source.SourceSetup;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -122,11 +123,20 @@ public final class LocalPipeline implements Callable<Integer> {
   Path pipelinePath;
 
   @Option(
-      names = "--rate",
-      defaultValue = "${LOCAL_INGEST_RATE:-200}",
+      names = "--example",
+      defaultValue = "${LOCAL_EXAMPLE:-}",
       description =
-          "Row changes per second the ingest job writes (env LOCAL_INGEST_RATE; default"
-              + " ${DEFAULT-VALUE}).")
+          "Run an example instead of the shop: a folder with pipeline/, schema.sql and"
+              + " workload.sql, e.g. examples/sensors (env LOCAL_EXAMPLE). --rate is then its"
+              + " workload's transactions per second.")
+  Path examplePath;
+
+  @Option(
+      names = "--rate",
+      defaultValue = "${LOCAL_INGEST_RATE:-}",
+      description =
+          "Row changes per second the ingest job writes (default 200), or an example's workload"
+              + " transactions per second (default 20) (env LOCAL_INGEST_RATE).")
   String rate;
 
   @Option(
@@ -171,6 +181,8 @@ public final class LocalPipeline implements Callable<Integer> {
   private SupervisedChild ingest;
   private HealthMonitor health;
   private PipelineDefinition pipeline;
+  private Example example;
+  private SqlWorkload workload;
   private HealthEndpoint healthEndpoint;
   private DashboardServer dashboard;
 
@@ -227,7 +239,14 @@ public final class LocalPipeline implements Callable<Integer> {
    * @return the chart's settings, or null when a stage failed (everything is stopped again)
    */
   ChartFiles start() throws Exception {
-    if (startIngest) {
+    if (examplePath != null && !examplePath.toString().isEmpty()) {
+      example = Example.in(home.resolve(examplePath));
+      pipelinePath = example.pipeline();
+    }
+    if (rate == null || rate.isEmpty()) {
+      rate = example == null ? "200" : "20";
+    }
+    if (startIngest && example == null) {
       try {
         IngestJob.check(ingestArguments().toArray(String[]::new));
       } catch (IllegalArgumentException e) {
@@ -315,16 +334,29 @@ public final class LocalPipeline implements Callable<Integer> {
     }
     postgres.createOwnerRole(LocalCredentials.OWNER, LocalCredentials.OWNER_PASSWORD);
     JdbcTarget target = JdbcTarget.parse(postgres.jdbcUrl());
-    ShopSchema.migrate(
-        target,
-        LocalCredentials.OWNER,
-        LocalCredentials.OWNER_PASSWORD,
-        LocalCredentials.PUBLICATION);
+    if (example == null) {
+      ShopSchema.migrate(target, LocalCredentials.OWNER, LocalCredentials.OWNER_PASSWORD);
+    } else {
+      try (Connection owner =
+              DriverManager.getConnection(
+                  postgres.jdbcUrl(), LocalCredentials.OWNER, LocalCredentials.OWNER_PASSWORD);
+          java.sql.Statement sql = owner.createStatement()) {
+        sql.execute(example.schema());
+      }
+    }
+    // Capture is prepared from the pipeline definition, as the chart's source-setup Job does.
     try (Connection owner =
         DriverManager.getConnection(
             postgres.jdbcUrl(), LocalCredentials.OWNER, LocalCredentials.OWNER_PASSWORD)) {
-      ShopSchema.grantCaptureRole(
-          owner, LocalCredentials.CAPTURE, LocalCredentials.CAPTURE_PASSWORD);
+      SourceSetup.apply(
+          owner,
+          pipeline,
+          new SourceSetup.Capture(
+              LocalCredentials.CAPTURE,
+              LocalCredentials.CAPTURE_PASSWORD,
+              LocalCredentials.PUBLICATION));
+    } catch (io.cdcplatform.source.SourceSetupException e) {
+      throw new IllegalStateException("source setup: " + e.getMessage(), e);
     }
     // The dashboard's login; the analytics job grants it SELECT on its tables when it creates them.
     try (Connection superuser = postgres.superuserConnection();
@@ -338,10 +370,11 @@ public final class LocalPipeline implements Callable<Integer> {
     }
     out.printf(
         Locale.ROOT,
-        "[1/5] postgres: ready in %.1fs at %s (wal_level=logical; schema shop, publication %s,"
+        "[1/5] postgres: ready in %.1fs at %s (wal_level=logical; pipeline %s, publication %s,"
             + " capture role %s)%n",
         (System.nanoTime() - start) / 1e9,
         postgres.jdbcUrl(),
+        pipeline.name(),
         LocalCredentials.PUBLICATION,
         LocalCredentials.CAPTURE);
   }
@@ -494,6 +527,30 @@ public final class LocalPipeline implements Callable<Integer> {
   }
 
   private void startIngest(Path work) throws IOException {
+    if (example != null) {
+      SqlWorkload started =
+          new SqlWorkload(
+              postgres.jdbcUrl(),
+              LocalCredentials.OWNER,
+              LocalCredentials.OWNER_PASSWORD,
+              example.workload());
+      synchronized (lifecycle) {
+        workload = started;
+      }
+      double perSecond;
+      try {
+        perSecond = Double.parseDouble(rate);
+      } catch (NumberFormatException e) {
+        perSecond = -1;
+      }
+      if (!(perSecond > 0)) {
+        throw new IllegalArgumentException(
+            "--rate: expected a number of transactions per second above 0, got '" + rate + "'");
+      }
+      started.start(perSecond, out);
+      out.printf("[5/5] workload: %s's workload.sql, %s transactions/s%n", example.name(), rate);
+      return;
+    }
     SupervisedChild child =
         SupervisedChild.start(
             new ChildSpec(
@@ -505,10 +562,7 @@ public final class LocalPipeline implements Callable<Integer> {
                 Map.of(
                     "INGEST_JDBC_URL", postgres.jdbcUrl(),
                     "INGEST_USER", LocalCredentials.OWNER,
-                    "INGEST_PASSWORD", LocalCredentials.OWNER_PASSWORD,
-                    "INGEST_PUBLICATION", LocalCredentials.PUBLICATION,
-                    "INGEST_CAPTURE_USER", LocalCredentials.CAPTURE,
-                    "INGEST_CAPTURE_PASSWORD", LocalCredentials.CAPTURE_PASSWORD),
+                    "INGEST_PASSWORD", LocalCredentials.OWNER_PASSWORD),
                 work.resolve("ingest.log")),
             out,
             true);
@@ -549,6 +603,10 @@ public final class LocalPipeline implements Callable<Integer> {
       health.close();
     }
     try {
+      if (workload != null) {
+        workload.close();
+        out.println("local pipeline: workload stopped");
+      }
       if (ingest != null) {
         out.println("local pipeline: ingest stopped (exit code " + ingest.stop(STOP_GRACE) + ")");
       }

@@ -112,7 +112,8 @@ class AnalyticsPipelineIT {
     // watermark (newest beat - 5 s) passes its end plus 10 s of allowed lateness.
     String stillOpen =
         "SELECT count(*) FROM analytics.category_revenue_minute"
-            + " WHERE NOT window_closed AND minute_start < now() - interval '90 seconds'";
+            + " WHERE NOT window_closed"
+            + " AND minute_start < (now() AT TIME ZONE 'UTC') - interval '90 seconds'";
     long open = queryLong(stillOpen);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (open > 0 && System.nanoTime() < deadline) {

@@ -56,14 +56,17 @@ class ChartFilesTest {
 
   @Test
   void connectorIsConfiguredAsProductionNeedsIt() {
-    assertThat(chart.connector())
+    assertThat(chart.connector(PipelineDefinitions.load(chart.pipeline())))
         .containsEntry("plugin.name", "pgoutput")
         .containsEntry("publication.name", LocalCredentials.PUBLICATION)
         .containsEntry("publication.autocreate.mode", "disabled")
         .containsEntry("slot.name", "cdc_debezium")
         .containsEntry("decimal.handling.mode", "string")
         .containsEntry("skipped.operations", "none")
-        .containsKey("heartbeat.action.query")
+        .containsEntry(
+            "heartbeat.action.query",
+            "INSERT INTO shop.heartbeat (id, beat_at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE"
+                + " SET beat_at = EXCLUDED.beat_at")
         .containsEntry("heartbeat.interval.ms", "1000");
   }
 

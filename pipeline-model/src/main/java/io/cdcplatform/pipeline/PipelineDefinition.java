@@ -29,8 +29,9 @@ public record PipelineDefinition(
 
   /**
    * The Debezium connector settings the definition decides: which tables are captured, the topic
-   * prefix, and the message key of every table whose key is declared (so that Debezium partitions
-   * its changes by that key and sends a key change as a delete and a create).
+   * prefix, the heartbeat's action query (it rewrites the heartbeat table's one row), and the
+   * message key of every table whose key is declared (so that Debezium partitions its changes by
+   * that key and sends a key change as a delete and a create).
    */
   public Map<String, String> connectorSettings() {
     Map<String, String> settings = new java.util.LinkedHashMap<>();
@@ -40,6 +41,12 @@ public record PipelineDefinition(
             .map(t -> t.name().qualified())
             .collect(java.util.stream.Collectors.joining(",")));
     settings.put("topic.prefix", source.topicPrefix());
+    settings.put(
+        "heartbeat.action.query",
+        "INSERT INTO "
+            + source.heartbeat().qualified()
+            + " (id, beat_at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET beat_at ="
+            + " EXCLUDED.beat_at");
     String keys =
         source.tables().stream()
             .filter(SourceTable::declaredKey)

@@ -1,0 +1,1 @@
+SELECT id, beat_at FROM iot.heartbeat

@@ -1,0 +1,191 @@
+package io.cdcplatform.flink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cdcplatform.devservices.LocalPostgres;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The checks that need the source's catalog and Flink's planner, on a real PostgreSQL and a schema
+ * of the test's own (the JVM runs in a non-UTC time zone on purpose): a valid definition passes,
+ * and each kind of bad definition is one line naming the file, the analytic or table, and the
+ * problem, with its exit code, before any data could move.
+ */
+class PipelineCheckIT {
+
+  @TempDir static Path work;
+  static LocalPostgres postgres;
+
+  @BeforeAll
+  static void start() throws Exception {
+    postgres = LocalPostgres.start(0, work.resolve("data"), work.resolve("postgres.log"));
+    try (Connection db = postgres.superuserConnection();
+        Statement sql = db.createStatement()) {
+      sql.execute(
+          "CREATE SCHEMA app;"
+              + " CREATE TABLE app.accounts (id bigint PRIMARY KEY, owner text NOT NULL,"
+              + "   country char(2), tags text[], opened date NOT NULL);"
+              + " CREATE TABLE app.moves (account_id bigint NOT NULL, n integer NOT NULL,"
+              + "   amount numeric(14,2) NOT NULL, at timestamptz NOT NULL, memo jsonb);"
+              + " CREATE TABLE app.beats (id integer PRIMARY KEY, beat_at timestamptz NOT NULL);"
+              + " CREATE SCHEMA analytics;"
+              + " CREATE TABLE analytics.stale (id integer PRIMARY KEY);");
+    }
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (postgres != null) {
+      postgres.close();
+    }
+  }
+
+  @Test
+  void aValidDefinitionPassesNamingWhatItChecked() throws Exception {
+    Run run = check(definition(Map.of()));
+
+    assertThat(run.code).as(run.err).isZero();
+    assertThat(run.out)
+        .contains(
+            ": valid; 2 analytics over app.accounts, app.moves, app.beats in jdbc:postgresql");
+  }
+
+  /** One case per kind of bad definition: what to change, and what the line must say. */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      quoteCharacter = '"',
+      value = {
+        "unknown table | app.moves | app.nothing"
+            + " | pipeline.yaml: table app.nothing: not found in the source database",
+        "table without key | \"      key: [account_id, n]\\n\" | \"\""
+            + " | pipeline.yaml: table app.moves: has no primary key; declare the columns that"
+            + " identify a row (key: [...])",
+        "unknown key column | key: [account_id, n] | key: [account_id, nn]"
+            + " | pipeline.yaml: table app.moves: key column nn does not exist",
+        "event time not a time | eventTime: at | eventTime: amount"
+            + " | pipeline.yaml: table app.moves: event-time column amount has type numeric(14,2);"
+            + " expected date, timestamp or timestamptz",
+        "unknown column | SUM(amount) AS total | SUM(amont) AS total"
+            + " | pipeline.yaml: analytic totals: Flink cannot plan the query: ",
+        "type the query cannot use | SUM(amount) AS total | SUM(owner) AS total"
+            + " | pipeline.yaml: analytic totals: Flink cannot plan the query: ",
+        "SQL Flink cannot plan | SELECT account_id, | SELEKT account_id,"
+            + " | pipeline.yaml: analytic totals: Flink cannot plan the query: ",
+        "column of a type not carried | SUM(amount) AS total | MAX(tags) AS total"
+            + " | (columns of types the platform does not carry: app.accounts.tags text[])",
+        "nullable key | COALESCE(a.country, 'xx') | a.country"
+            + " | pipeline.yaml: analytic by_country: key column country may be NULL",
+        "key not in the result | key: [account_id] | key: [id]"
+            + " | pipeline.yaml: analytic totals: key column id is not a result column",
+        "result name not plain | COUNT(*) AS moves | COUNT(*) AS `Moves`"
+            + " | pipeline.yaml: analytic totals: result column 'Moves' is not a lower-case SQL"
+            + " identifier",
+        "existing table of another shape | analytics.by_country | analytics.stale"
+            + " | pipeline.yaml: analytic by_country: table analytics.stale exists with columns (id"
+            + " integer) but the analytic yields",
+      })
+  void aBadDefinitionIsOneLineNamingItsPlace(String what, String from, String to, String message)
+      throws Exception {
+    Path folder = definition(Map.of(from.replace("\\n", "\n"), to.replace("\\n", "\n")));
+
+    Run run = check(folder);
+
+    assertThat(run.code).as(run.out + run.err).isEqualTo(PipelineCheck.INVALID);
+    assertThat(run.err.strip()).contains(message).doesNotContain("\n");
+    if (message.startsWith("pipeline.yaml")) {
+      assertThat(run.err.strip())
+          .startsWith("pipeline-check: " + folder.resolve("pipeline.yaml") + ": ");
+    }
+  }
+
+  @Test
+  void anUnreachableDatabaseIsExitCode3() throws Exception {
+    Run run =
+        check(
+            definition(Map.of()),
+            "--jdbc-url",
+            "jdbc:postgresql://127.0.0.1:1/postgres?connectTimeout=2");
+
+    assertThat(run.code).isEqualTo(PipelineCheck.DATABASE);
+    assertThat(run.err.strip())
+        .startsWith("pipeline-check: jdbc:postgresql://127.0.0.1:1/postgres")
+        .doesNotContain("\n");
+  }
+
+  private static int cases;
+
+  /** A valid definition over app.*, with the given text replaced. */
+  private static Path definition(Map<String, String> replace) throws Exception {
+    Path folder = Files.createDirectories(work.resolve("definition-" + ++cases));
+    String yaml =
+        """
+        name: app
+        source:
+          topicPrefix: app
+          heartbeat: app.beats
+          tables:
+            - table: app.accounts
+            - table: app.moves
+              key: [account_id, n]
+              eventTime: at
+        analytics:
+          - name: totals
+            query: totals.sql
+            key: [account_id]
+          - name: by_country
+            query: by_country.sql
+            key: [country]
+            outputs: {table: analytics.by_country}
+        """;
+    String totals =
+        "SELECT account_id, COUNT(*) AS moves, SUM(amount) AS total FROM app.moves"
+            + " GROUP BY account_id";
+    String byCountry =
+        "SELECT COALESCE(a.country, 'xx') AS country, COUNT(*) AS moves FROM app.moves m"
+            + " JOIN app.accounts a ON a.id = m.account_id GROUP BY COALESCE(a.country, 'xx')";
+    for (Map.Entry<String, String> change : replace.entrySet()) {
+      yaml = yaml.replace(change.getKey(), change.getValue());
+      totals = totals.replace(change.getKey(), change.getValue());
+      byCountry = byCountry.replace(change.getKey(), change.getValue());
+    }
+    Files.writeString(folder.resolve("pipeline.yaml"), yaml);
+    Files.writeString(folder.resolve("totals.sql"), totals);
+    Files.writeString(folder.resolve("by_country.sql"), byCountry);
+    return folder;
+  }
+
+  private record Run(int code, String out, String err) {}
+
+  private static Run check(Path folder, String... extra) {
+    String[] args = {
+      "--pipeline", folder.toString(), "--jdbc-url", postgres.jdbcUrl(), "--jdbc-user", "postgres"
+    };
+    if (extra.length > 0) {
+      args[3] = extra[1];
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code =
+        PipelineCheck.run(
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            Map.of(),
+            args);
+    return new Run(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+}

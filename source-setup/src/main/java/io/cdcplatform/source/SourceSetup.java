@@ -1,0 +1,290 @@
+package io.cdcplatform.source;
+
+import io.cdcplatform.pipeline.PipelineDefinition;
+import io.cdcplatform.pipeline.SourceTable;
+import io.cdcplatform.pipeline.TableName;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * Prepares a source database for change capture from what a pipeline definition declares, on a
+ * database the platform does not own: every captured table gets REPLICA IDENTITY FULL (so updates
+ * and deletes carry the whole old row, which the analytics retract), the heartbeat table is created
+ * if missing, the publication lists exactly the captured tables, and the capture role may log in,
+ * replicate, read the captured tables and write the heartbeat, and nothing else.
+ *
+ * <p>Every step looks before it acts, so a second run changes nothing; what it did is returned. Run
+ * it as the tables' owner (PostgreSQL lets only the owner set replica identity or publish a table)
+ * with CREATEROLE for the capture role. A missing table or privilege is one line naming it.
+ */
+public final class SourceSetup {
+
+  /** Who the capture role is and how it logs in; the publication it streams. */
+  public record Capture(String role, String password, String publication) {
+
+    public Capture {
+      identifier(role, "capture role");
+      identifier(publication, "publication");
+    }
+  }
+
+  private SourceSetup() {}
+
+  /**
+   * Brings the database to what the definition needs.
+   *
+   * @return one line per change made; empty when everything was in place already
+   * @throws SourceSetupException naming the table, the privilege or the role that is wrong
+   */
+  public static List<String> apply(Connection db, PipelineDefinition definition, Capture capture)
+      throws SourceSetupException {
+    List<String> done = new ArrayList<>();
+    try {
+      requireTables(db, definition);
+      heartbeat(db, definition.source().heartbeat(), done);
+      for (SourceTable table : definition.source().captured()) {
+        replicaIdentity(db, table.name(), done);
+      }
+      publication(db, definition, capture.publication(), done);
+      captureRole(db, definition, capture, done);
+    } catch (SQLException e) {
+      throw new SourceSetupException(firstLine(e.getMessage()));
+    }
+    return List.copyOf(done);
+  }
+
+  private static void requireTables(Connection db, PipelineDefinition definition)
+      throws SQLException, SourceSetupException {
+    List<String> missing = new ArrayList<>();
+    for (SourceTable table : definition.source().tables()) {
+      if (!exists(db, table.name())) {
+        missing.add(table.name().qualified());
+      }
+    }
+    if (!missing.isEmpty()) {
+      throw new SourceSetupException(
+          "table "
+              + String.join(", ", missing)
+              + (missing.size() == 1 ? " does" : " do")
+              + " not exist in database "
+              + db.getCatalog()
+              + ", but "
+              + definition.file()
+              + " captures "
+              + (missing.size() == 1 ? "it" : "them"));
+    }
+  }
+
+  private static void heartbeat(Connection db, TableName heartbeat, List<String> done)
+      throws SQLException, SourceSetupException {
+    if (exists(db, heartbeat)) {
+      return;
+    }
+    act(
+        db,
+        "create the heartbeat table " + heartbeat,
+        "CREATE SCHEMA IF NOT EXISTS " + heartbeat.schema(),
+        "CREATE TABLE "
+            + heartbeat
+            + " (id integer PRIMARY KEY CHECK (id = 1), beat_at timestamptz NOT NULL)",
+        "INSERT INTO " + heartbeat + " (id, beat_at) VALUES (1, now())");
+    done.add("created the heartbeat table " + heartbeat);
+  }
+
+  private static void replicaIdentity(Connection db, TableName table, List<String> done)
+      throws SQLException, SourceSetupException {
+    String identity;
+    try (PreparedStatement query =
+        db.prepareStatement("SELECT relreplident FROM pg_class WHERE oid = ?::regclass")) {
+      query.setString(1, table.qualified());
+      try (ResultSet rs = query.executeQuery()) {
+        rs.next();
+        identity = rs.getString(1);
+      }
+    }
+    if (!"f".equals(identity)) {
+      act(
+          db,
+          "set REPLICA IDENTITY FULL on " + table,
+          "ALTER TABLE " + table + " REPLICA IDENTITY FULL");
+      done.add("set REPLICA IDENTITY FULL on " + table);
+    }
+  }
+
+  private static void publication(
+      Connection db, PipelineDefinition definition, String publication, List<String> done)
+      throws SQLException, SourceSetupException {
+    Set<String> wanted = new TreeSet<>();
+    definition.source().captured().forEach(t -> wanted.add(t.name().qualified()));
+    String tables = String.join(", ", wanted);
+    boolean exists;
+    try (PreparedStatement query =
+        db.prepareStatement("SELECT 1 FROM pg_publication WHERE pubname = ?")) {
+      query.setString(1, publication);
+      try (ResultSet rs = query.executeQuery()) {
+        exists = rs.next();
+      }
+    }
+    if (!exists) {
+      // Truncates are published too: nothing changes in the source without a record of it.
+      act(
+          db,
+          "create publication " + publication,
+          "CREATE PUBLICATION "
+              + publication
+              + " FOR TABLE "
+              + tables
+              + " WITH (publish = 'insert, update, delete, truncate')");
+      done.add("created publication " + publication + " for " + tables);
+      return;
+    }
+    Set<String> listed = new TreeSet<>();
+    try (PreparedStatement query =
+        db.prepareStatement(
+            "SELECT schemaname || '.' || tablename FROM pg_publication_tables WHERE pubname = ?")) {
+      query.setString(1, publication);
+      try (ResultSet rs = query.executeQuery()) {
+        while (rs.next()) {
+          listed.add(rs.getString(1));
+        }
+      }
+    }
+    if (!listed.equals(wanted)) {
+      act(
+          db,
+          "update publication " + publication,
+          "ALTER PUBLICATION " + publication + " SET TABLE " + tables);
+      done.add("set the tables of publication " + publication + " to " + tables);
+    }
+  }
+
+  private static void captureRole(
+      Connection db, PipelineDefinition definition, Capture capture, List<String> done)
+      throws SQLException, SourceSetupException {
+    String role = capture.role();
+    boolean exists;
+    try (PreparedStatement query =
+        db.prepareStatement("SELECT rolsuper FROM pg_roles WHERE rolname = ?")) {
+      query.setString(1, role);
+      try (ResultSet rs = query.executeQuery()) {
+        exists = rs.next();
+        if (exists && rs.getBoolean(1)) {
+          throw new SourceSetupException(
+              "capture role "
+                  + role
+                  + " is a superuser; it must be an ordinary role with LOGIN and REPLICATION");
+        }
+      }
+    }
+    if (!exists) {
+      act(db, "create the capture role " + role, "CREATE ROLE " + role);
+      done.add("created the capture role " + role);
+    }
+    // format(%L) quotes the password on the server, so no value can break out of the literal.
+    String alter;
+    try (PreparedStatement quote =
+        db.prepareStatement(
+            "SELECT format('ALTER ROLE %I WITH LOGIN REPLICATION PASSWORD %L', ?, ?)")) {
+      quote.setString(1, role);
+      quote.setString(2, capture.password());
+      try (ResultSet rs = quote.executeQuery()) {
+        rs.next();
+        alter = rs.getString(1);
+      }
+    }
+    act(db, "give the capture role " + role + " LOGIN and REPLICATION", alter);
+    Set<String> schemas = new LinkedHashSet<>();
+    List<String> tables = new ArrayList<>();
+    for (SourceTable table : definition.source().captured()) {
+      schemas.add(table.name().schema());
+      tables.add(table.name().qualified());
+    }
+    List<String> grants = new ArrayList<>();
+    for (String schema : schemas) {
+      if (!has(db, "has_schema_privilege(?, ?, 'USAGE')", role, schema)) {
+        grants.add("GRANT USAGE ON SCHEMA " + schema + " TO " + role);
+      }
+    }
+    for (String table : tables) {
+      if (!has(db, "has_table_privilege(?, ?, 'SELECT')", role, table)) {
+        grants.add("GRANT SELECT ON " + table + " TO " + role);
+      }
+    }
+    String heartbeat = definition.source().heartbeat().qualified();
+    // The heartbeat action query upserts its one row.
+    if (!has(db, "has_table_privilege(?, ?, 'INSERT')", role, heartbeat)
+        || !has(db, "has_table_privilege(?, ?, 'UPDATE')", role, heartbeat)) {
+      grants.add("GRANT INSERT, UPDATE ON " + heartbeat + " TO " + role);
+    }
+    if (!grants.isEmpty()) {
+      act(db, "grant the capture role " + role + " what it reads", grants.toArray(String[]::new));
+      done.add(
+          "granted "
+              + role
+              + ": "
+              + grants.stream()
+                  .map(g -> g.substring("GRANT ".length(), g.lastIndexOf(" TO ")))
+                  .collect(Collectors.joining("; ")));
+    }
+  }
+
+  private static boolean exists(Connection db, TableName table) throws SQLException {
+    try (PreparedStatement query = db.prepareStatement("SELECT to_regclass(?)")) {
+      query.setString(1, table.qualified());
+      try (ResultSet rs = query.executeQuery()) {
+        rs.next();
+        return rs.getString(1) != null;
+      }
+    }
+  }
+
+  private static boolean has(Connection db, String check, String role, String object)
+      throws SQLException {
+    try (PreparedStatement query = db.prepareStatement("SELECT " + check)) {
+      query.setString(1, role);
+      query.setString(2, object);
+      try (ResultSet rs = query.executeQuery()) {
+        rs.next();
+        return rs.getBoolean(1);
+      }
+    }
+  }
+
+  /** Runs statements for one step; a refusal names the step and PostgreSQL's reason. */
+  private static void act(Connection db, String step, String... statements)
+      throws SourceSetupException {
+    try (Statement sql = db.createStatement()) {
+      for (String statement : statements) {
+        sql.execute(statement);
+      }
+    } catch (SQLException e) {
+      throw new SourceSetupException("cannot " + step + ": " + firstLine(e.getMessage()));
+    }
+  }
+
+  static String identifier(String name, String what) {
+    if (!TableName.identifier(name)) {
+      throw new IllegalArgumentException(
+          what + ": expected a lower-case SQL identifier, got '" + name + "'");
+    }
+    return name;
+  }
+
+  static String firstLine(String message) {
+    if (message == null) {
+      return "no reason given";
+    }
+    String line = message.strip();
+    int newline = line.indexOf('\n');
+    return newline < 0 ? line : line.substring(0, newline);
+  }
+}
