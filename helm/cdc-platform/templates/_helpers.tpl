@@ -74,3 +74,31 @@ heartbeat.action.query: {{ printf "INSERT INTO %s (id, beat_at) VALUES (1, now()
 message.key.columns: {{ join ";" $keys | quote }}
 {{- end }}
 {{- end }}
+
+{{- /* The analytics' output tables and topics as a list of {table, topic}: the declared ones, then the platform's freshness. */}}
+{{- define "cdc.outputs" -}}
+{{- $pipeline := include "cdc.pipeline" . | fromYaml }}
+{{- range $pipeline.analytics }}
+{{- $outputs := .outputs | default dict }}
+- table: {{ $outputs.table | default (printf "analytics.%s" .name) }}
+  topic: {{ $outputs.topic | default (printf "analytics.%s" .name) }}
+{{- end }}
+- table: analytics.freshness
+  topic: analytics.freshness
+{{- end }}
+
+{{- /* Every topic the pipeline needs, as a list of {name, kind}; the same as PipelineDefinition.topics(). */}}
+{{- define "cdc.topics" -}}
+{{- $pipeline := include "cdc.pipeline" . | fromYaml }}
+{{- $prefix := $pipeline.source.topicPrefix }}
+{{- range $pipeline.source.tables }}
+- {name: {{ printf "%s.%s" $prefix .table }}, kind: change}
+{{- end }}
+- {name: {{ printf "%s.%s" $prefix $pipeline.source.heartbeat }}, kind: heartbeat}
+- {name: {{ printf "__debezium-heartbeat.%s" $prefix }}, kind: heartbeat}
+- {name: {{ index ($pipeline.job | default dict) "dead-letter-topic" | default (printf "%s.dead-letter" $prefix) }}, kind: deadLetter}
+{{- range include "cdc.outputs" . | fromYamlArray }}
+- {name: {{ .topic }}, kind: output}
+{{- end }}
+- {name: analytics.pipeline_latency_minute, kind: output}
+{{- end }}

@@ -10,124 +10,136 @@ function time(iso) {
   return new Date(iso).toISOString().substring(11, 16);
 }
 
-function money(text) {
-  return Number(text);
-}
-
 function chart(id, config) {
   config.options = Object.assign({ animation: false, responsive: true, maintainAspectRatio: true }, config.options || {});
   return new Chart(document.getElementById(id), config);
 }
 
-const charts = {
-  revenue: chart('revenue', {
-    type: 'bar',
-    data: { labels: [], datasets: [] },
-    options: {
-      aspectRatio: 3.2,
-      scales: { x: { stacked: true }, y: { stacked: true, title: { display: true, text: 'revenue' } } },
-      plugins: {
-        legend: {
-          labels: {
-            // A category's colour in the legend is its closed-window colour.
-            generateLabels: (c) => Chart.defaults.plugins.legend.labels.generateLabels(c).map(label => {
-              const dataset = c.data.datasets[label.datasetIndex];
-              return Object.assign(label, { fillStyle: dataset.borderColor, strokeStyle: dataset.borderColor });
-            })
-          }
-        },
-        tooltip: {
-          callbacks: {
-            afterLabel: (item) => {
-              const meta = item.dataset.meta && item.dataset.meta[item.dataIndex];
-              if (!meta) return '';
-              return (meta.closed ? 'window closed' : 'window open') + (meta.late ? ', ' + meta.late + ' late corrections' : '');
-            }
-          }
-        }
-      }
+// The latency chart is the platform's; every other panel is one analytic of the definition.
+const latencyChart = chart('latency', {
+  type: 'line',
+  data: { labels: [], datasets: [
+    { label: 'p50 ms', data: [], borderColor: '#0969da', yAxisID: 'ms' },
+    { label: 'p99 ms', data: [], borderColor: '#cf222e', yAxisID: 'ms' },
+    { label: 'changes/s', data: [], borderColor: '#1a7f37', borderDash: [4, 4], yAxisID: 'rate' }
+  ] },
+  options: {
+    aspectRatio: 3.2,
+    scales: {
+      ms: { position: 'left', title: { display: true, text: 'ms' }, beginAtZero: true },
+      rate: { position: 'right', title: { display: true, text: 'changes/s' }, beginAtZero: true, grid: { drawOnChartArea: false } }
     }
-  }),
-  status: chart('status', {
-    type: 'bar',
-    data: { labels: [], datasets: [{ label: 'orders', data: [], backgroundColor: '#0969da' }] },
-    options: { aspectRatio: 1.8, plugins: { legend: { display: false } } }
-  }),
-  customers: chart('customers', {
-    type: 'bar',
-    data: { labels: [], datasets: [{ label: 'paid amount', data: [], backgroundColor: '#1a7f37' }] },
-    options: { indexAxis: 'y', aspectRatio: 1.8, plugins: { legend: { display: false } } }
-  }),
-  latency: chart('latency', {
-    type: 'line',
-    data: { labels: [], datasets: [
-      { label: 'p50 ms', data: [], borderColor: '#0969da', yAxisID: 'ms' },
-      { label: 'p99 ms', data: [], borderColor: '#cf222e', yAxisID: 'ms' },
-      { label: 'changes/s', data: [], borderColor: '#1a7f37', borderDash: [4, 4], yAxisID: 'rate' }
-    ] },
-    options: {
-      aspectRatio: 3.2,
-      scales: {
-        ms: { position: 'left', title: { display: true, text: 'ms' }, beginAtZero: true },
-        rate: { position: 'right', title: { display: true, text: 'changes/s' }, beginAtZero: true, grid: { drawOnChartArea: false } }
-      }
-    }
-  })
-};
+  }
+});
 
-function drawRevenue(rows) {
-  const minutes = [...new Set(rows.map(r => r.minute_start))].sort();
-  const categories = [...new Set(rows.map(r => r.category))].sort();
-  const byKey = new Map(rows.map(r => [r.category + '|' + r.minute_start, r]));
-  const datasets = categories.map((category, i) => {
+const panels = new Map();
+
+function label(value) {
+  if (value == null) return '∅';
+  const text = String(value);
+  return /^\d{4}-\d{2}-\d{2}T/.test(text) ? time(text) : text;
+}
+
+// A section for each panel, built once per set of panels.
+function buildPanels(list) {
+  const names = list.map(p => p.spec.name).join(',');
+  if (state.panelNames === names) return;
+  state.panelNames = names;
+  panels.forEach(p => p.chart && p.chart.destroy());
+  panels.clear();
+  const container = document.getElementById('panels');
+  container.innerHTML = '';
+  list.forEach(({ spec }) => {
+    const section = document.createElement('section');
+    section.className = 'panel' + (spec.chart === 'timeseries' || spec.chart === 'table' ? ' wide' : '');
+    section.dataset.panel = spec.name;
+    section.innerHTML = '<h2></h2><p class="note"></p>';
+    section.querySelector('h2').textContent = spec.name.replace(/_/g, ' ');
+    section.querySelector('.note').textContent = spec.description +
+      (spec.window ? ' Solid: window closed (the watermark passed it). Pale: still open. ▲ late corrections.' : '');
+    const panel = { spec, section };
+    // In the page before its chart is made: Chart.js looks its canvas up by id.
+    container.appendChild(section);
+    if (spec.chart === 'table') {
+      panel.table = document.createElement('table');
+      section.appendChild(panel.table);
+    } else {
+      const canvas = document.createElement('canvas');
+      canvas.id = 'panel-' + spec.name;
+      section.appendChild(canvas);
+      panel.chart = chart(canvas.id, spec.chart === 'bars'
+        ? { type: 'bar', data: { labels: [], datasets: [{ label: spec.value, data: [], backgroundColor: palette[0] }] },
+            options: { indexAxis: 'y', aspectRatio: 1.8, plugins: { legend: { display: false } } } }
+        : { type: 'bar', data: { labels: [], datasets: [] },
+            options: { aspectRatio: 3.2, scales: { x: { stacked: true }, y: { stacked: true, title: { display: true, text: spec.value } } } } });
+    }
+    panels.set(spec.name, panel);
+  });
+}
+
+function drawTimeseries(panel, rows) {
+  const spec = panel.spec;
+  const xs = [...new Set(rows.map(r => r.x))].sort();
+  const series = [...new Set(rows.map(r => r.series))].sort();
+  const byKey = new Map(rows.map(r => [r.series + '|' + r.x, r]));
+  const datasets = series.map((name, i) => {
     const color = palette[i % palette.length];
-    const cells = minutes.map(m => byKey.get(category + '|' + m));
+    const cells = xs.map(x => byKey.get(name + '|' + x));
     return {
-      label: category,
-      data: cells.map(c => c ? money(c.revenue) : 0),
-      backgroundColor: cells.map(c => c && c.window_closed ? color : color + '55'),
+      label: name || spec.value,
+      data: cells.map(c => c ? Number(c.value) : 0),
+      backgroundColor: cells.map(c => !spec.window || (c && c.window_closed) ? color : color + '55'),
       borderColor: color,
-      borderWidth: cells.map(c => c && !c.window_closed ? 1 : 0),
-      meta: cells.map(c => c ? { closed: c.window_closed, late: c.late_corrections } : null),
-      stack: 'revenue'
+      borderWidth: cells.map(c => spec.window && c && !c.window_closed ? 1 : 0),
+      stack: 'value'
     };
   });
-  const totals = minutes.map(m => categories.reduce((sum, c) => { const r = byKey.get(c + '|' + m); return sum + (r ? money(r.revenue) : 0); }, 0));
-  const late = minutes.map(m => categories.reduce((sum, c) => { const r = byKey.get(c + '|' + m); return sum + (r ? r.late_corrections : 0); }, 0));
-  datasets.push({
-    type: 'line',
-    label: 'late corrections ▲',
-    data: totals.map((t, i) => late[i] > 0 ? t : null),
-    showLine: false,
-    pointStyle: 'triangle',
-    pointRadius: 7,
-    pointBackgroundColor: '#cf222e',
-    borderColor: '#cf222e',
-    meta: late.map(n => ({ closed: true, late: n }))
+  if (spec.window) {
+    const totals = xs.map(x => series.reduce((sum, s) => { const r = byKey.get(s + '|' + x); return sum + (r ? Number(r.value) : 0); }, 0));
+    const late = xs.map(x => series.reduce((sum, s) => { const r = byKey.get(s + '|' + x); return sum + (r ? r.late_corrections : 0); }, 0));
+    datasets.push({ type: 'line', label: 'late corrections ▲', data: totals.map((t, i) => late[i] > 0 ? t : null), showLine: false,
+      pointStyle: 'triangle', pointRadius: 7, pointBackgroundColor: '#cf222e', borderColor: '#cf222e' });
+  }
+  panel.chart.data.labels = xs.map(label);
+  panel.chart.data.datasets = datasets;
+  panel.chart.update();
+}
+
+function drawBars(panel, rows) {
+  panel.chart.data.labels = rows.map(r => label(r.x));
+  panel.chart.data.datasets[0].data = rows.map(r => Number(r.value));
+  panel.chart.update();
+}
+
+function drawTable(panel, rows) {
+  const columns = panel.spec.columns.length ? panel.spec.columns : Object.keys(rows[0] || {});
+  const head = '<tr>' + columns.map(c => '<th></th>').join('') + '</tr>';
+  panel.table.innerHTML = head + rows.map(() => '<tr>' + columns.map(() => '<td></td>').join('') + '</tr>').join('');
+  panel.table.querySelectorAll('th').forEach((th, i) => { th.textContent = columns[i]; });
+  panel.table.querySelectorAll('tr').forEach((tr, r) => {
+    if (r === 0) return;
+    tr.querySelectorAll('td').forEach((td, i) => { const v = rows[r - 1][columns[i]]; td.textContent = v == null ? '∅' : String(v); td.title = td.textContent; });
   });
-  charts.revenue.data.labels = minutes.map(time);
-  charts.revenue.data.datasets = datasets;
-  charts.revenue.update();
 }
 
-function drawStatus(rows) {
-  charts.status.data.labels = rows.map(r => r.status);
-  charts.status.data.datasets[0].data = rows.map(r => r.order_count);
-  charts.status.update();
-}
-
-function drawCustomers(rows) {
-  charts.customers.data.labels = rows.map(r => 'customer ' + r.customer_id);
-  charts.customers.data.datasets[0].data = rows.map(r => money(r.paid_amount));
-  charts.customers.update();
+function drawPanels(list) {
+  buildPanels(list);
+  list.forEach(({ spec, rows }) => {
+    const panel = panels.get(spec.name);
+    panel.section.classList.toggle('waiting', !spec.ready);
+    panel.rows = rows.length;
+    if (spec.chart === 'timeseries') drawTimeseries(panel, rows);
+    else if (spec.chart === 'bars') drawBars(panel, rows);
+    else drawTable(panel, rows);
+  });
 }
 
 function drawLatency(rows) {
-  charts.latency.data.labels = rows.map(r => time(r.minute_start));
-  charts.latency.data.datasets[0].data = rows.map(r => r.p50_ms);
-  charts.latency.data.datasets[1].data = rows.map(r => r.p99_ms);
-  charts.latency.data.datasets[2].data = rows.map(r => Math.round(r.change_count / 60));
-  charts.latency.update();
+  latencyChart.data.labels = rows.map(r => time(r.minute_start));
+  latencyChart.data.datasets[0].data = rows.map(r => r.p50_ms);
+  latencyChart.data.datasets[1].data = rows.map(r => r.p99_ms);
+  latencyChart.data.datasets[2].data = rows.map(r => Math.round(r.change_count / 60));
+  latencyChart.update();
 }
 
 function bytes(n) {
@@ -177,9 +189,8 @@ function drawStrip(health) {
 function draw(snapshot) {
   state.snapshots++;
   state.last = snapshot;
-  drawRevenue(snapshot.revenue);
-  drawStatus(snapshot.statusTotals);
-  drawCustomers(snapshot.topCustomers);
+  document.getElementById('pipeline').textContent = snapshot.pipeline;
+  drawPanels(snapshot.panels);
   drawLatency(snapshot.latency);
   drawStrip(snapshot.health);
   document.getElementById('updated').textContent = 'updated ' + new Date(snapshot.at).toLocaleTimeString();

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cdcplatform.pipeline.PipelineDefinition;
 import io.cdcplatform.pipeline.PipelineDefinitions;
+import io.cdcplatform.pipeline.TableName;
+import io.cdcplatform.pipeline.Topic;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -109,6 +111,74 @@ class PipelineRenderingTest {
     assertThat(mounted).isEqualTo(files);
     assertThat(deployment.at("/podTemplate/spec/volumes").findValuesAsText("name"))
         .contains(Chart.RELEASE + "-pipeline");
+
+    // One KafkaTopic per topic the definition needs, with its kind's settings.
+    JsonNode kinds;
+    try {
+      kinds = Chart.YAML.readTree(CHART_DIR.resolve("files/kafka-topics.yaml").toFile());
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    Map<String, List<Object>> expectedTopics = new LinkedHashMap<>();
+    for (Topic topic : definition.topics()) {
+      JsonNode settings = kinds.path(topic.kind().key());
+      expectedTopics.put(
+          topic.name(),
+          List.of(
+              settings.path("partitions").asInt(),
+              settings.path("replicas").asInt(),
+              settings.path("config")));
+    }
+    Map<String, List<Object>> renderedTopics = new LinkedHashMap<>();
+    for (ObjectNode topic : ofKind(rendered, "KafkaTopic")) {
+      JsonNode spec = topic.path("spec");
+      renderedTopics.put(
+          spec.path("topicName").asText(),
+          List.of(
+              spec.path("partitions").asInt(), spec.path("replicas").asInt(), spec.path("config")));
+    }
+    assertThat(renderedTopics).isEqualTo(expectedTopics);
+
+    // The analytics job reads exactly the captured tables' topics and writes exactly its results
+    // and dead letters; the reconciler judges exactly the tables the job writes.
+    JsonNode acls =
+        ofKind(rendered, "KafkaUser").stream()
+            .filter(u -> u.at("/metadata/name").asText().equals(Chart.RELEASE + "-analytics"))
+            .findFirst()
+            .orElseThrow()
+            .at("/spec/authorization/acls");
+    List<String> reads = new java.util.ArrayList<>();
+    List<String> writes = new java.util.ArrayList<>();
+    acls.forEach(
+        acl -> {
+          if (acl.at("/resource/type").asText().equals("topic")) {
+            assertThat(acl.at("/resource/patternType").asText()).isEqualTo("literal");
+            (acl.path("operations").toString().contains("Read") ? reads : writes)
+                .add(acl.at("/resource/name").asText());
+          }
+        });
+    assertThat(reads)
+        .containsExactlyElementsOf(
+            definition.topics().stream()
+                .filter(t -> t.kind() == Topic.Kind.CHANGE || t.kind() == Topic.Kind.HEARTBEAT)
+                .map(Topic::name)
+                .filter(name -> !name.startsWith("__debezium-heartbeat."))
+                .toList());
+    assertThat(writes)
+        .containsExactlyElementsOf(
+            definition.topics().stream()
+                .filter(t -> t.kind() == Topic.Kind.OUTPUT || t.kind() == Topic.Kind.DEAD_LETTER)
+                .map(Topic::name)
+                .toList());
+    List<String> sinkTables = new java.util.ArrayList<>();
+    only(rendered, "CdcPipeline").at("/spec/sink/tables").forEach(t -> sinkTables.add(t.asText()));
+    assertThat(sinkTables)
+        .containsExactlyElementsOf(
+            definition.sinkTables().stream().map(TableName::qualified).toList());
+  }
+
+  private static List<ObjectNode> ofKind(List<ObjectNode> rendered, String kind) {
+    return rendered.stream().filter(o -> o.path("kind").asText().equals(kind)).toList();
   }
 
   private static ObjectNode only(List<ObjectNode> rendered, String kind) {

@@ -1,5 +1,6 @@
 package io.cdcplatform.dashboard;
 
+import io.cdcplatform.pipeline.PipelineDefinition;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -15,7 +16,7 @@ import java.util.Properties;
 
 /**
  * The dashboard's reads of the analytics tables, as a read-only login: one short transaction per
- * call, rows as JSON-ready maps (timestamps ISO-8601, money as decimal strings).
+ * call, rows as JSON-ready maps (timestamps ISO-8601, decimals as strings, bytes as hex).
  */
 final class AnalyticsQueries {
 
@@ -32,26 +33,20 @@ final class AnalyticsQueries {
     login.setProperty("ApplicationName", "cdc-dashboard");
   }
 
-  /** Revenue per category for the newest {@code minutes} minutes that have rows. */
-  List<Map<String, Object>> revenue(int minutes) throws SQLException {
-    return query(
-        "SELECT category, minute_start, order_count, revenue, window_closed, late_corrections"
-            + " FROM analytics.category_revenue_minute"
-            + " WHERE minute_start > (SELECT max(minute_start) FROM analytics.category_revenue_minute)"
-            + " - make_interval(mins => ?)"
-            + " ORDER BY minute_start, category",
-        minutes);
+  /** The panels of the definition against the tables as they are now. */
+  List<Panels.Spec> panels(PipelineDefinition definition) throws SQLException {
+    try (Connection connection = DriverManager.getConnection(jdbcUrl, login)) {
+      return Panels.of(connection, definition);
+    }
   }
 
-  List<Map<String, Object>> statusTotals() throws SQLException {
-    return query("SELECT status, order_count, amount FROM analytics.status_totals ORDER BY status");
-  }
-
-  List<Map<String, Object>> topCustomers(int limit) throws SQLException {
-    return query(
-        "SELECT customer_id, paid_orders, paid_amount FROM analytics.customer_value"
-            + " ORDER BY paid_amount DESC, customer_id LIMIT ?",
-        limit);
+  /** A panel's rows: a time series' newest {@code minutes} minutes, else its top rows. */
+  List<Map<String, Object>> panel(Panels.Spec spec, int minutes) throws SQLException {
+    if (!spec.ready()) {
+      return List.of();
+    }
+    String sql = Panels.query(spec);
+    return spec.chart().equals("timeseries") ? query(sql, minutes) : query(sql);
   }
 
   /** Latency percentiles and throughput per minute, the newest {@code minutes} minutes. */
@@ -102,11 +97,23 @@ final class AnalyticsQueries {
   }
 
   private static Object json(Object value) {
+    if (value instanceof java.sql.Date date) {
+      return date.toLocalDate().toString();
+    }
+    if (value instanceof java.sql.Time time) {
+      return time.toLocalTime().toString();
+    }
     if (value instanceof java.sql.Timestamp timestamp) {
       return timestamp.toInstant().toString();
     }
     if (value instanceof java.time.OffsetDateTime time) {
       return time.toInstant().toString();
+    }
+    if (value instanceof byte[] bytes) {
+      return java.util.HexFormat.of().formatHex(bytes);
+    }
+    if (value instanceof org.postgresql.util.PGobject object) {
+      return object.getValue();
     }
     if (value instanceof BigDecimal decimal) {
       return decimal.toPlainString();

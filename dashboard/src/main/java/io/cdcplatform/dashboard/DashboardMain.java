@@ -1,12 +1,16 @@
 package io.cdcplatform.dashboard;
 
+import io.cdcplatform.pipeline.PipelineDefinition;
+import io.cdcplatform.pipeline.PipelineDefinitions;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
 /**
- * Starts the dashboard from the environment: {@code DASHBOARD_JDBC_URL}, {@code DASHBOARD_USER},
- * {@code DASHBOARD_PASSWORD} (a read-only login), {@code DASHBOARD_HEALTH_URL} (the verdict's
- * JSON), {@code DASHBOARD_PORT} (default 8080).
+ * Starts the dashboard from the environment: {@code DASHBOARD_PIPELINE} (the pipeline definition,
+ * whose analytics it shows), {@code DASHBOARD_JDBC_URL}, {@code DASHBOARD_USER}, {@code
+ * DASHBOARD_PASSWORD} (a read-only login), {@code DASHBOARD_HEALTH_URL} (the verdict's JSON),
+ * {@code DASHBOARD_PORT} (default 8080).
  */
 public final class DashboardMain {
 
@@ -19,8 +23,11 @@ public final class DashboardMain {
       String user = required(env, "DASHBOARD_USER");
       String password = required(env, "DASHBOARD_PASSWORD");
       int port = BadRequest.intParam("DASHBOARD_PORT", env.get("DASHBOARD_PORT"), 8080, 1, 65535);
+      PipelineDefinition pipeline =
+          PipelineDefinitions.load(Path.of(required(env, "DASHBOARD_PIPELINE")));
       DashboardServer server =
           new DashboardServer(
+              pipeline,
               "0.0.0.0",
               port,
               url,

@@ -2,6 +2,7 @@ package io.cdcplatform.dashboard;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cdcplatform.pipeline.PipelineDefinition;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.sse.SseClient;
@@ -21,17 +22,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The dashboard: one page ({@code /}) that a server-sent event stream ({@code /events}) keeps
- * current, the JSON API it is built from ({@code /api/...}), and {@code /metrics}.
+ * The dashboard: one page ({@code /}) with a panel per analytic of the pipeline definition, kept
+ * current by a server-sent event stream ({@code /events}); the JSON API it is built from ({@code
+ * /api/...}), and {@code /metrics}.
  */
 public final class DashboardServer implements AutoCloseable {
 
   static final int DEFAULT_MINUTES = 30;
-  static final int DEFAULT_TOP = 10;
 
   private static final Logger LOG = LoggerFactory.getLogger(DashboardServer.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  private final PipelineDefinition pipeline;
   private final AnalyticsQueries queries;
   private final HealthSource health;
   private final Javalin app;
@@ -46,9 +48,11 @@ public final class DashboardServer implements AutoCloseable {
   /**
    * Starts the server on {@code host:port} (port 0: any free port).
    *
+   * @param pipeline the definition whose analytics the page shows, one panel each
    * @param healthUrl where the pipeline's verdict is read, or null
    */
   public DashboardServer(
+      PipelineDefinition pipeline,
       String host,
       int port,
       String jdbcUrl,
@@ -56,6 +60,7 @@ public final class DashboardServer implements AutoCloseable {
       String password,
       String healthUrl,
       Duration push) {
+    this.pipeline = pipeline;
     this.queries = new AnalyticsQueries(jdbcUrl, user, password);
     this.health = new HealthSource(healthUrl);
     this.app =
@@ -64,16 +69,10 @@ public final class DashboardServer implements AutoCloseable {
               config.staticFiles.add("/static", Location.CLASSPATH);
               config.staticFiles.enableWebjars();
               config.startup.showJavalinBanner = false;
-              config.routes.get("/api/revenue", ctx -> json(ctx, queries.revenue(minutes(ctx))));
-              config.routes.get("/api/status-totals", ctx -> json(ctx, queries.statusTotals()));
+              config.routes.get("/api/panels", ctx -> json(ctx, queries.panels(pipeline)));
               config.routes.get(
-                  "/api/top-customers",
-                  ctx ->
-                      json(
-                          ctx,
-                          queries.topCustomers(
-                              BadRequest.intParam(
-                                  "limit", ctx.queryParam("limit"), DEFAULT_TOP, 1, 100))));
+                  "/api/panels/{name}",
+                  ctx -> json(ctx, panel(ctx.pathParam("name"), minutes(ctx))));
               config.routes.get("/api/latency", ctx -> json(ctx, queries.latency(minutes(ctx))));
               config.routes.get("/api/health", ctx -> json(ctx, health.verdict()));
               config.routes.get("/api/snapshot", ctx -> json(ctx, snapshot(minutes(ctx))));
@@ -111,13 +110,34 @@ public final class DashboardServer implements AutoCloseable {
     return app.port();
   }
 
-  /** Everything the page shows, in one document. */
+  /** One panel's rows. */
+  private List<Map<String, Object>> panel(String name, int minutes) throws SQLException {
+    for (Panels.Spec spec : queries.panels(pipeline)) {
+      if (spec.name().equals(name)) {
+        return queries.panel(spec, minutes);
+      }
+    }
+    throw new BadRequest(
+        "name: expected one of the pipeline's analytics ("
+            + String.join(", ", pipeline.analytics().stream().map(a -> a.name()).toList())
+            + "), got \""
+            + name
+            + "\"");
+  }
+
+  /** Everything the page shows, in one document: each panel with its rows, latency, verdict. */
   Map<String, Object> snapshot(int minutes) throws SQLException {
     Map<String, Object> snapshot = new LinkedHashMap<>();
     snapshot.put("at", java.time.Instant.now().toString());
-    snapshot.put("revenue", queries.revenue(minutes));
-    snapshot.put("statusTotals", queries.statusTotals());
-    snapshot.put("topCustomers", queries.topCustomers(DEFAULT_TOP));
+    snapshot.put("pipeline", pipeline.name());
+    List<Map<String, Object>> panels = new java.util.ArrayList<>();
+    for (Panels.Spec spec : queries.panels(pipeline)) {
+      Map<String, Object> panel = new LinkedHashMap<>();
+      panel.put("spec", spec);
+      panel.put("rows", queries.panel(spec, minutes));
+      panels.add(panel);
+    }
+    snapshot.put("panels", panels);
     snapshot.put("latency", queries.latency(minutes));
     snapshot.put("freshnessMs", queries.freshnessMillis());
     snapshot.put("health", health.verdict());

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.cdcplatform.devservices.LocalPostgres;
+import io.cdcplatform.pipeline.PipelineDefinitions;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -111,6 +112,8 @@ class DashboardApiIT {
     verdicts.start();
     dashboard =
         new DashboardServer(
+            PipelineDefinitions.load(
+                Path.of(System.getProperty("cdc.home"), "helm/cdc-platform/files/pipeline")),
             "127.0.0.1",
             0,
             postgres.jdbcUrl(),
@@ -135,61 +138,111 @@ class DashboardApiIT {
   }
 
   @Test
-  void revenueComesPerCategoryAndMinuteWithWindowStateAndLateCorrections() throws Exception {
-    JsonNode rows = get("/api/revenue");
+  void aWindowedPanelComesPerSeriesAndMinuteWithWindowStateAndLateCorrections() throws Exception {
+    JsonNode rows = get("/api/panels/category_revenue_minute");
 
     assertThat(rows).hasSize(4);
     assertThat(rows.get(1).toString())
         .isEqualTo(
-            "{\"category\":\"games\",\"minute_start\":\"2026-11-24T10:00:00Z\",\"order_count\":1,"
-                + "\"revenue\":\"59.90\",\"window_closed\":true,\"late_corrections\":2}");
+            "{\"x\":\"2026-11-24T10:00:00Z\",\"series\":\"games\",\"value\":\"59.90\","
+                + "\"window_closed\":true,\"late_corrections\":2}");
     assertThat(rows.get(3).path("window_closed").asBoolean()).isFalse();
   }
 
   @Test
   void minutesKeepsOnlyTheNewestMinutes() throws Exception {
-    JsonNode rows = get("/api/revenue?minutes=2");
+    JsonNode rows = get("/api/panels/category_revenue_minute?minutes=2");
 
     assertThat(rows)
-        .extracting(r -> r.path("minute_start").asText())
+        .extracting(r -> r.path("x").asText())
         .containsExactly("2026-11-24T10:01:00Z", "2026-11-24T10:02:00Z");
   }
 
   @Test
-  void topCustomersAreTheHighestPaidFirst() throws Exception {
-    JsonNode rows = get("/api/top-customers?limit=3");
+  void barsAreTheLargestFirstAndAsManyAsDeclared() throws Exception {
+    JsonNode rows = get("/api/panels/customer_value");
 
-    assertThat(rows).extracting(r -> r.path("customer_id").asLong()).containsExactly(12L, 11L, 10L);
-    assertThat(rows.get(0).path("paid_amount").asText()).isEqualTo("126.00");
-  }
-
-  @Test
-  void statusTotalsAndLatencyAreServed() throws Exception {
-    assertThat(get("/api/status-totals"))
-        .extracting(r -> r.path("status").asText())
-        .containsExactly("CANCELLED", "NEW", "PAID");
+    assertThat(rows).hasSize(10);
+    assertThat(rows).extracting(r -> r.path("x").asLong()).startsWith(12L, 11L, 10L);
+    assertThat(rows.get(0).path("value").asText()).isEqualTo("126.00");
+    assertThat(get("/api/panels/status_totals"))
+        .extracting(r -> r.path("x").asText())
+        .containsExactly("PAID", "NEW", "CANCELLED");
     JsonNode latency = get("/api/latency");
     assertThat(latency).hasSize(2);
     assertThat(latency.get(1).path("p99_ms").asLong()).isEqualTo(1010);
   }
 
   @Test
-  void theSnapshotCarriesTheVerdictAndTheFreshness() throws Exception {
+  void everyAnalyticOfTheDefinitionHasAPanelAsDeclared() throws Exception {
+    assertThat(get("/api/panels"))
+        .extracting(p -> p.path("name").asText() + ":" + p.path("chart").asText())
+        .containsExactly(
+            "status_totals:bars", "category_revenue_minute:timeseries", "customer_value:bars");
+  }
+
+  @Test
+  void withoutADeclaredPanelAWindowIsATimeSeriesAndTheRestATable() throws Exception {
+    Path definition = Files.createDirectories(work.resolve("undeclared"));
+    Files.writeString(
+        definition.resolve("pipeline.yaml"),
+        """
+        name: undeclared
+        source: {topicPrefix: t, heartbeat: shop.heartbeat, tables: [{table: shop.customers}]}
+        analytics:
+          - name: category_revenue_minute
+            query: q.sql
+            key: [category, minute_start]
+            window: {column: minute_start, size: 1m}
+          - name: customer_value
+            query: q.sql
+            key: [customer_id]
+        """);
+    Files.writeString(definition.resolve("q.sql"), "SELECT 1 AS category");
+    try (DashboardServer defaults =
+        new DashboardServer(
+            PipelineDefinitions.load(definition),
+            "127.0.0.1",
+            0,
+            postgres.jdbcUrl(),
+            READER,
+            READER_PASSWORD,
+            null,
+            Duration.ofSeconds(30))) {
+      String at = "http://127.0.0.1:" + defaults.port();
+      JsonNode panels = JSON.readTree(send(at, "/api/panels").body());
+      assertThat(panels.get(0).path("chart").asText()).isEqualTo("timeseries");
+      assertThat(panels.get(0).path("value").asText()).isEqualTo("order_count");
+      assertThat(panels.get(1).path("chart").asText()).isEqualTo("table");
+      JsonNode rows = JSON.readTree(send(at, "/api/panels/category_revenue_minute").body());
+      assertThat(rows.get(0).path("series").asText()).isEqualTo("books");
+      JsonNode table = JSON.readTree(send(at, "/api/panels/customer_value").body());
+      assertThat(table).hasSize(10);
+      assertThat(table.get(0).path("paid_orders").asLong()).isEqualTo(12);
+    }
+  }
+
+  @Test
+  void theSnapshotCarriesEveryPanelTheVerdictAndTheFreshness() throws Exception {
     JsonNode snapshot = get("/api/snapshot");
 
     assertThat(snapshot.at("/health/failingStage").asText()).isEqualTo("TransportReady");
     assertThat(snapshot.path("freshnessMs").asLong()).isBetween(1_000L, 60_000L);
-    assertThat(snapshot.path("topCustomers")).hasSize(DashboardServer.DEFAULT_TOP);
+    assertThat(snapshot.path("pipeline").asText()).isEqualTo("shop");
+    assertThat(snapshot.path("panels")).hasSize(3);
+    assertThat(snapshot.at("/panels/2/rows")).hasSize(10);
   }
 
   @ParameterizedTest
   @CsvSource(
       delimiter = '|',
       value = {
-        "/api/revenue?minutes=abc | minutes: expected a whole number from 1 to 1440, got \"abc\"",
+        "/api/panels/category_revenue_minute?minutes=abc | minutes: expected a whole number from 1"
+            + " to 1440, got \"abc\"",
         "/api/latency?minutes=0 | minutes: expected a whole number from 1 to 1440, got \"0\"",
         "/api/snapshot?minutes=99999 | minutes: expected a whole number from 1 to 1440, got \"99999\"",
-        "/api/top-customers?limit=1000 | limit: expected a whole number from 1 to 100, got \"1000\"",
+        "/api/panels/nothing | name: expected one of the pipeline's analytics (status_totals,"
+            + " category_revenue_minute, customer_value), got \"nothing\"",
       })
   void badParametersGetA400NamingTheParameter(String path, String message) throws Exception {
     HttpResponse<String> response = send(path);
@@ -201,7 +254,7 @@ class DashboardApiIT {
   @Test
   void thePageAndItsChartingLibraryAreServedFromTheJar() throws Exception {
     assertThat(send("/").body())
-        .contains("<canvas id=\"revenue\">", "/webjars/chart.js/4.4.1/dist/chart.umd.js");
+        .contains("<div id=\"panels\"", "/webjars/chart.js/4.4.1/dist/chart.umd.js");
     HttpResponse<String> chartJs = send("/webjars/chart.js/4.4.1/dist/chart.umd.js");
     assertThat(chartJs.statusCode()).isEqualTo(200);
     assertThat(chartJs.body()).contains("Chart.js v4.4.1");
@@ -217,7 +270,7 @@ class DashboardApiIT {
             HttpResponse.BodyHandlers.ofInputStream());
     try (BufferedReader events =
         new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
-      assertThat(nextSnapshot(events).at("/statusTotals/0/order_count").asLong()).isEqualTo(1);
+      assertThat(cancelled(nextSnapshot(events))).isEqualTo(1);
       try (Connection superuser = postgres.superuserConnection();
           Statement sql = superuser.createStatement()) {
         sql.execute(
@@ -226,7 +279,7 @@ class DashboardApiIT {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
       long seen = 1;
       while (seen != 5 && System.nanoTime() < deadline) {
-        seen = nextSnapshot(events).at("/statusTotals/0/order_count").asLong();
+        seen = cancelled(nextSnapshot(events));
       }
       assertThat(seen).isEqualTo(5);
     } finally {
@@ -272,8 +325,22 @@ class DashboardApiIT {
   }
 
   private static HttpResponse<String> send(String path) throws Exception {
+    return send(base, path);
+  }
+
+  private static HttpResponse<String> send(String at, String path) throws Exception {
     return HTTP.send(
-        HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10)).build(),
+        HttpRequest.newBuilder(URI.create(at + path)).timeout(Duration.ofSeconds(10)).build(),
         HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The CANCELLED bar of the status panel in a snapshot. */
+  private static long cancelled(JsonNode snapshot) {
+    for (JsonNode row : snapshot.at("/panels/0/rows")) {
+      if (row.path("x").asText().equals("CANCELLED")) {
+        return row.path("value").asLong();
+      }
+    }
+    throw new AssertionError("no CANCELLED bar in " + snapshot.at("/panels/0"));
   }
 }

@@ -62,7 +62,7 @@ final class AnalyticsPlan {
           "`" + layout.name().schema() + "`.`" + layout.name().table() + "`", view.apply(layout));
     }
     List<Planned> planned = new ArrayList<>();
-    for (Analytic analytic : definition.analytics()) {
+    for (Analytic analytic : definition.allAnalytics()) {
       planned.add(plan(tables, definition, layouts, analytic));
     }
     return List.copyOf(planned);
@@ -146,6 +146,27 @@ final class AnalyticsPlan {
                 + " has type "
                 + schema.getColumns().get(window).getDataType()
                 + "; expected DATE or TIMESTAMP");
+      }
+    }
+    if (analytic.panel() != null) {
+      List<String> drawn = new ArrayList<>();
+      drawn.add(analytic.panel().value());
+      if (analytic.panel().x() != null) {
+        drawn.add(analytic.panel().x());
+      }
+      if (analytic.panel().series() != null) {
+        drawn.add(analytic.panel().series());
+      }
+      for (String column : drawn) {
+        if (!positions.containsKey(column)) {
+          throw fail(
+              definition,
+              analytic,
+              "panel column "
+                  + column
+                  + " is not a result column; the result has "
+                  + positions.keySet());
+        }
       }
     }
     return new Planned(analytic, table, schema, List.copyOf(key), window);

@@ -90,7 +90,7 @@ public record JobSettings(
         lookup.duration("checkpoint-interval", "250ms"),
         lookup.duration("out-of-orderness", "5s"),
         lookup.duration("source-idle-timeout", "2s"),
-        lookup.get("dead-letter-topic", pipeline.source().topicPrefix() + ".dead-letter"),
+        lookup.get("dead-letter-topic", pipeline.deadLetterTopic()),
         lookup.positive("parallelism", "1"),
         lookup.positive("rest-port", "8081"),
         lookup.bool("restore-retained", "true"),

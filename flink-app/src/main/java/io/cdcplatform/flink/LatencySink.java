@@ -31,8 +31,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 final class LatencySink extends CommitOnCheckpointSink<Long, LatencySink.Samples> {
 
   private static final long serialVersionUID = 1L;
-  static final String TABLE = "analytics.pipeline_latency_minute";
-  static final String TOPIC = "analytics.pipeline_latency_minute";
+  static final String TABLE = io.cdcplatform.pipeline.PipelineDefinition.LATENCY;
+  static final String TOPIC = io.cdcplatform.pipeline.PipelineDefinition.LATENCY;
   private static final long MINUTE = 60_000L;
 
   static final List<String> COLUMNS =

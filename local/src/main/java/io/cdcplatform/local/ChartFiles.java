@@ -50,30 +50,25 @@ public final class ChartFiles {
   }
 
   /**
-   * Every topic a pipeline needs: the chart's list, and each change or output topic of the
-   * definition it does not name, with the settings of its kind (change topics: three partitions,
-   * kept a week; outputs: compacted), three replicas and two in sync.
+   * Every topic a pipeline needs ({@link PipelineDefinition#topics()}), with the settings of its
+   * kind from the chart's {@code files/kafka-topics.yaml}: the same list the chart renders.
    */
   public List<Topic> topics(PipelineDefinition pipeline) {
-    List<Topic> topics = new java.util.ArrayList<>(topics());
-    java.util.Set<String> named = new java.util.HashSet<>();
-    topics.forEach(t -> named.add(t.name()));
-    for (String topic : pipeline.changeTopics()) {
-      if (named.add(topic)) {
-        topics.add(
-            new Topic(
-                topic, 3, 3, Map.of("min.insync.replicas", "2", "retention.ms", "604800000")));
+    Map<String, Map<String, Object>> kinds = read("kafka-topics.yaml", new TypeReference<>() {});
+    List<Topic> topics = new java.util.ArrayList<>();
+    for (io.cdcplatform.pipeline.Topic topic : pipeline.topics()) {
+      String kind = topic.kind().key();
+      Map<String, Object> settings = kinds.get(kind);
+      if (settings == null) {
+        throw new IllegalStateException(
+            chart.resolve("files/kafka-topics.yaml") + ": no settings for topics of kind " + kind);
       }
-    }
-    for (var analytic : pipeline.analytics()) {
-      if (named.add(analytic.topic())) {
-        topics.add(
-            new Topic(
-                analytic.topic(),
-                3,
-                3,
-                Map.of("min.insync.replicas", "2", "cleanup.policy", "compact")));
-      }
+      topics.add(
+          new Topic(
+              topic.name(),
+              ((Number) settings.get("partitions")).intValue(),
+              ((Number) settings.get("replicas")).intValue(),
+              strings(asMap(settings.get("config")))));
     }
     return List.copyOf(topics);
   }
@@ -99,20 +94,6 @@ public final class ChartFiles {
   /** The service levels the pipeline's verdict is judged against. */
   public Map<String, String> slos() {
     return flatMap("pipeline-slos.yaml");
-  }
-
-  /** Every topic the platform writes. */
-  public List<Topic> topics() {
-    List<Map<String, Object>> entries = read("kafka-topics.yaml", new TypeReference<>() {});
-    return entries.stream()
-        .map(
-            e ->
-                new Topic(
-                    (String) e.get("name"),
-                    ((Number) e.get("partitions")).intValue(),
-                    ((Number) e.get("replicas")).intValue(),
-                    strings(asMap(e.get("config")))))
-        .toList();
   }
 
   private Map<String, String> flatMap(String file) {

@@ -213,9 +213,9 @@ public final class LocalPipeline implements Callable<Integer> {
     StatusLine status =
         new StatusLine(
             admin,
-            chart.topics().stream()
-                .map(ChartFiles.Topic::name)
-                .filter(name -> !name.startsWith("analytics."))
+            pipeline.topics().stream()
+                .filter(t -> t.kind() != io.cdcplatform.pipeline.Topic.Kind.OUTPUT)
+                .map(io.cdcplatform.pipeline.Topic::name)
                 .toList());
     while (!stopped.await(statusSeconds, TimeUnit.SECONDS)) {
       synchronized (lifecycle) {
@@ -494,6 +494,7 @@ public final class LocalPipeline implements Callable<Integer> {
   private void startDashboard() {
     DashboardServer server =
         new DashboardServer(
+            pipeline,
             "127.0.0.1",
             dashboardPort,
             postgres.jdbcUrl(),

@@ -72,7 +72,8 @@ class ChartFilesTest {
 
   @Test
   void everyTopicThePlatformWritesIsDeclaredWithThreeReplicasAndTwoInSync() {
-    assertThat(chart.topics())
+    PipelineDefinition shop = PipelineDefinitions.load(chart.pipeline());
+    assertThat(chart.topics(shop))
         .extracting(ChartFiles.Topic::name)
         .containsExactlyInAnyOrder(
             "cdc.shop.customers",
@@ -86,7 +87,7 @@ class ChartFilesTest {
             "analytics.customer_value",
             "analytics.freshness",
             "analytics.pipeline_latency_minute");
-    assertThat(chart.topics())
+    assertThat(chart.topics(shop))
         .allSatisfy(
             topic -> {
               assertThat(topic.replicas()).isEqualTo(3);

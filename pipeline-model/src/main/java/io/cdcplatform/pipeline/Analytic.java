@@ -13,6 +13,7 @@ import java.util.List;
  * @param window the event-time window, or {@code null}
  * @param oracle the oracle's PostgreSQL text, or {@code null} when the query itself is one
  * @param unchecked why no oracle can check the result, or {@code null}
+ * @param panel how the dashboard draws it, or {@code null} for the default
  */
 public record Analytic(
     String name,
@@ -24,7 +25,8 @@ public record Analytic(
     TableName table,
     String topic,
     String oracle,
-    String unchecked)
+    String unchecked,
+    Panel panel)
     implements Serializable {
 
   public Analytic {

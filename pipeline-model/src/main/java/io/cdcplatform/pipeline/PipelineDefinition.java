@@ -22,6 +22,75 @@ public record PipelineDefinition(
     job = Map.copyOf(job);
   }
 
+  /** The platform's own tables and topics, beside the declared analytics'. */
+  public static final String FRESHNESS = "analytics.freshness";
+
+  public static final String LATENCY = "analytics.pipeline_latency_minute";
+
+  /**
+   * The analytic every pipeline has: the newest heartbeat that made it through the whole pipeline,
+   * in {@code analytics.freshness}, so that {@code now() - beat_at} says how old the newest data in
+   * every other result may be.
+   */
+  public Analytic freshness() {
+    return new Analytic(
+        "freshness",
+        "The newest heartbeat that made it through the whole pipeline.",
+        "SELECT id, beat_at FROM " + source.heartbeat().qualified(),
+        "(built in)",
+        java.util.List.of("id"),
+        null,
+        TableName.parse(FRESHNESS),
+        FRESHNESS,
+        null,
+        "the heartbeat changes every second, so no quiet moment exists to compare it in",
+        null);
+  }
+
+  /** The declared analytics, then the platform's freshness. */
+  public List<Analytic> allAnalytics() {
+    List<Analytic> all = new java.util.ArrayList<>(analytics);
+    all.add(freshness());
+    return List.copyOf(all);
+  }
+
+  /** The topic records the job cannot apply go to. */
+  public String deadLetterTopic() {
+    return job.getOrDefault("dead-letter-topic", source.topicPrefix() + ".dead-letter");
+  }
+
+  /**
+   * Every topic the pipeline needs: each captured table's change topic, Debezium's heartbeat topic,
+   * the dead-letter topic, and every result's compacted topic (the platform's included).
+   */
+  public List<Topic> topics() {
+    List<Topic> topics = new java.util.ArrayList<>();
+    for (SourceTable table : source.tables()) {
+      topics.add(new Topic(table.topic(source.topicPrefix()), Topic.Kind.CHANGE));
+    }
+    topics.add(
+        new Topic(
+            new SourceTable(source.heartbeat(), List.of(), null).topic(source.topicPrefix()),
+            Topic.Kind.HEARTBEAT));
+    topics.add(new Topic("__debezium-heartbeat." + source.topicPrefix(), Topic.Kind.HEARTBEAT));
+    topics.add(new Topic(deadLetterTopic(), Topic.Kind.DEAD_LETTER));
+    for (Analytic analytic : allAnalytics()) {
+      topics.add(new Topic(analytic.topic(), Topic.Kind.OUTPUT));
+    }
+    topics.add(new Topic(LATENCY, Topic.Kind.OUTPUT));
+    return List.copyOf(topics);
+  }
+
+  /** Every table the job writes: each analytic's (the platform's included) and the latency. */
+  public List<TableName> sinkTables() {
+    List<TableName> tables = new java.util.ArrayList<>();
+    for (Analytic analytic : allAnalytics()) {
+      tables.add(analytic.table());
+    }
+    tables.add(TableName.parse(LATENCY));
+    return List.copyOf(tables);
+  }
+
   /** The analytic of this name. */
   public Optional<Analytic> analytic(String name) {
     return analytics.stream().filter(a -> a.name().equals(name)).findFirst();

@@ -40,7 +40,17 @@ public final class PipelineDefinitions {
       Set.of("database", "credentialsSecret", "topicPrefix", "tables", "heartbeat");
   private static final Set<String> TABLE = Set.of("table", "key", "eventTime");
   private static final Set<String> ANALYTIC =
-      Set.of("name", "description", "query", "key", "window", "outputs", "oracle", "unchecked");
+      Set.of(
+          "name",
+          "description",
+          "query",
+          "key",
+          "window",
+          "outputs",
+          "oracle",
+          "unchecked",
+          "panel");
+  private static final Set<String> PANEL = Set.of("chart", "x", "series", "value", "top");
   private static final Set<String> WINDOW = Set.of("column", "size", "allowedLateness");
   private static final Set<String> OUTPUTS = Set.of("table", "topic");
 
@@ -101,6 +111,10 @@ public final class PipelineDefinitions {
       Map<String, String> outputs = new HashMap<>();
       for (String topic : changeTopics(source)) {
         outputs.put("topic " + topic, "the change topic of a captured table");
+      }
+      for (String own : List.of(PipelineDefinition.FRESHNESS, PipelineDefinition.LATENCY)) {
+        outputs.put("table " + own, "the platform (" + own + " is its own)");
+        outputs.put("topic " + own, "the platform (" + own + " is its own)");
       }
       for (YamlNode item : top.get("analytics").list()) {
         Analytic analytic = analytic(item, source);
@@ -186,6 +200,7 @@ public final class PipelineDefinitions {
       if (oracle != null) {
         oracle = withoutSemicolon(oracle);
       }
+      Panel panel = item.has("panel") ? panel(item.get("panel")) : null;
       return new Analytic(
           name,
           item.text("description", ""),
@@ -196,7 +211,41 @@ public final class PipelineDefinitions {
           table,
           topic,
           oracle,
-          unchecked);
+          unchecked,
+          panel);
+    }
+
+    private Panel panel(YamlNode node) {
+      node.mapping(PANEL);
+      String chart = node.text("chart");
+      if (!Panel.CHARTS.contains(chart)) {
+        throw node.get("chart")
+            .problem(
+                "expected one of " + String.join(", ", Panel.CHARTS) + ", got '" + chart + "'");
+      }
+      String x = node.has("x") ? identifier(node.get("x")) : null;
+      String series = node.has("series") ? identifier(node.get("series")) : null;
+      String value = identifier(node.get("value"));
+      if (!chart.equals("table") && x == null) {
+        throw node.get("x").problem("required for a " + chart + " chart, missing");
+      }
+      if (series != null && !chart.equals("timeseries")) {
+        throw node.get("series").problem("only a timeseries chart has series");
+      }
+      int top = 10;
+      if (node.has("top")) {
+        String text = node.text("top");
+        try {
+          top = Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+          top = -1;
+        }
+        if (top < 1 || top > 100) {
+          throw node.get("top")
+              .problem("expected a whole number from 1 to 100, got '" + text + "'");
+        }
+      }
+      return new Panel(chart, x, series, value, top);
     }
 
     private Window window(YamlNode node, List<String> key) {

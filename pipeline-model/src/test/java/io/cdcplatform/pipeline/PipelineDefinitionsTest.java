@@ -28,7 +28,30 @@ class PipelineDefinitionsTest {
             "cdc.shop.customers", "cdc.shop.products", "cdc.shop.orders", "cdc.shop.heartbeat");
     assertThat(shop.analytics())
         .extracting(Analytic::name)
-        .containsExactly("status_totals", "category_revenue_minute", "customer_value", "freshness");
+        .containsExactly("status_totals", "category_revenue_minute", "customer_value");
+    assertThat(shop.allAnalytics()).last().isEqualTo(shop.freshness());
+    assertThat(shop.freshness().query()).isEqualTo("SELECT id, beat_at FROM shop.heartbeat");
+    assertThat(shop.topics())
+        .containsExactly(
+            new Topic("cdc.shop.customers", Topic.Kind.CHANGE),
+            new Topic("cdc.shop.products", Topic.Kind.CHANGE),
+            new Topic("cdc.shop.orders", Topic.Kind.CHANGE),
+            new Topic("cdc.shop.heartbeat", Topic.Kind.HEARTBEAT),
+            new Topic("__debezium-heartbeat.cdc", Topic.Kind.HEARTBEAT),
+            new Topic("cdc.dead-letter", Topic.Kind.DEAD_LETTER),
+            new Topic("analytics.status_totals", Topic.Kind.OUTPUT),
+            new Topic("analytics.category_revenue_minute", Topic.Kind.OUTPUT),
+            new Topic("analytics.customer_value", Topic.Kind.OUTPUT),
+            new Topic("analytics.freshness", Topic.Kind.OUTPUT),
+            new Topic("analytics.pipeline_latency_minute", Topic.Kind.OUTPUT));
+    assertThat(shop.sinkTables())
+        .extracting(TableName::qualified)
+        .containsExactly(
+            "analytics.status_totals",
+            "analytics.category_revenue_minute",
+            "analytics.customer_value",
+            "analytics.freshness",
+            "analytics.pipeline_latency_minute");
     Analytic revenue = shop.analytic("category_revenue_minute").orElseThrow();
     assertThat(revenue.key()).containsExactly("category", "minute_start");
     assertThat(revenue.window())
@@ -38,7 +61,7 @@ class PipelineDefinitionsTest {
     assertThat(revenue.oracleQuery()).contains("AT TIME ZONE 'UTC'");
     Analytic totals = shop.analytic("status_totals").orElseThrow();
     assertThat(totals.oracleQuery()).isEqualTo(totals.query());
-    assertThat(shop.analytic("freshness").orElseThrow().checked()).isFalse();
+    assertThat(shop.freshness().checked()).isFalse();
     assertThat(shop.job()).containsEntry("checkpoint-interval", "250ms");
   }
 
@@ -88,6 +111,9 @@ class PipelineDefinitionsTest {
         "output topic is a change topic | key: [status] | key: [status]\\n    outputs: {topic: cdc.shop.orders}"
             + " | pipeline.yaml: analytic totals: output topic cdc.shop.orders is already used by the"
             + " change topic",
+        "an output of the platform | key: [status] | key: [status]\\n    outputs: {table: analytics.freshness}"
+            + " | pipeline.yaml: analytic totals: output table analytics.freshness is already used by"
+            + " the platform",
         "bad job value | parallelism: 1 | parallelism: [1]"
             + " | pipeline.yaml: job.parallelism: expected a single value",
       })

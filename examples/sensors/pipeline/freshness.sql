@@ -1,1 +1,0 @@
-SELECT id, beat_at FROM iot.heartbeat

@@ -1,0 +1,33 @@
+package io.cdcplatform.pipeline;
+
+import java.io.Serializable;
+
+/**
+ * A Kafka topic a pipeline needs, and its kind, which decides its settings (the chart's {@code
+ * files/kafka-topics.yaml} holds them per kind).
+ */
+public record Topic(String name, Kind kind) implements Serializable {
+
+  /** What a topic carries. */
+  public enum Kind {
+    /** A captured table's changes, by Debezium. */
+    CHANGE("change"),
+    /** The heartbeat table's changes and Debezium's own heartbeat: kept briefly. */
+    HEARTBEAT("heartbeat"),
+    /** Records the job could not apply, with the reason: kept long, someone must look. */
+    DEAD_LETTER("deadLetter"),
+    /** An analytic's result, one record per group: compacted. */
+    OUTPUT("output");
+
+    private final String key;
+
+    Kind(String key) {
+      this.key = key;
+    }
+
+    /** The key of this kind's settings in the chart's {@code files/kafka-topics.yaml}. */
+    public String key() {
+      return key;
+    }
+  }
+}
