@@ -101,8 +101,8 @@ public final class PipelineCheck {
           "pipeline-check: "
               + definition.file()
               + ": valid; "
-              + plans.size()
-              + " analytics over "
+              + definition.analytics().size()
+              + " analytics (and the platform's freshness) over "
               + String.join(", ", layouts.stream().map(t -> t.name().qualified()).toList())
               + " in "
               + options.get("--jdbc-url"));

@@ -60,7 +60,8 @@ class PipelineCheckIT {
     assertThat(run.code).as(run.err).isZero();
     assertThat(run.out)
         .contains(
-            ": valid; 2 analytics over app.accounts, app.moves, app.beats in jdbc:postgresql");
+            ": valid; 2 analytics (and the platform's freshness) over app.accounts, app.moves,"
+                + " app.beats in jdbc:postgresql");
   }
 
   /** One case per kind of bad definition: what to change, and what the line must say. */

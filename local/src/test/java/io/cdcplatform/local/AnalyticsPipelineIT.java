@@ -327,13 +327,8 @@ class AnalyticsPipelineIT {
   private static void assertConvergesToOracles(
       List<Oracles.Oracle> oracles, IngestReport report, String when) throws Exception {
     long start = System.nanoTime();
-    List<Oracles.Comparison> comparisons = compare(oracles);
-    long deadline = start + TimeUnit.SECONDS.toNanos(180);
-    while (!comparisons.stream().allMatch(Oracles.Comparison::equal)
-        && System.nanoTime() < deadline) {
-      TimeUnit.SECONDS.sleep(1);
-      comparisons = compare(oracles);
-    }
+    List<Oracles.Comparison> comparisons =
+        TestPipelines.converge(pipeline, oracles, Duration.ofSeconds(180));
     System.out.printf(
         "analytics %s: %d changes, tables equal to their oracles %.1fs after the last commit: %s%n",
         when, report.changes(), (System.nanoTime() - start) / 1e9, comparisons);
@@ -342,12 +337,6 @@ class AnalyticsPipelineIT {
             c -> assertThat(c.differing()).as(c.table() + " differs: " + c.samples()).isZero());
     for (Oracles.Oracle oracle : oracles) {
       assertTopicEqualsTable(oracle.table());
-    }
-  }
-
-  private static List<Oracles.Comparison> compare(List<Oracles.Oracle> oracles) throws Exception {
-    try (Connection db = pipeline.postgres().superuserConnection()) {
-      return Oracles.compareAll(db, oracles);
     }
   }
 

@@ -113,25 +113,14 @@ class ExamplePipelineIT {
 
   private static void assertConverges(String when) throws Exception {
     long start = System.nanoTime();
-    List<Oracles.Comparison> comparisons = compare();
-    long deadline = start + TimeUnit.SECONDS.toNanos(180);
-    while (!comparisons.stream().allMatch(Oracles.Comparison::equal)
-        && System.nanoTime() < deadline) {
-      TimeUnit.SECONDS.sleep(1);
-      comparisons = compare();
-    }
+    List<Oracles.Comparison> comparisons =
+        TestPipelines.converge(pipeline, oracles, Duration.ofSeconds(180));
     System.out.printf(
         "sensors %s: equal to the oracles %.1fs after the last commit: %s%n",
         when, (System.nanoTime() - start) / 1e9, comparisons);
     assertThat(comparisons)
         .allSatisfy(
             c -> assertThat(c.differing()).as(c.table() + " differs: " + c.samples()).isZero());
-  }
-
-  private static List<Oracles.Comparison> compare() throws Exception {
-    try (Connection db = pipeline.postgres().superuserConnection()) {
-      return Oracles.compareAll(db, oracles);
-    }
   }
 
   private static void assertNoDeadLetters() throws Exception {

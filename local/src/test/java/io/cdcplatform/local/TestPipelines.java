@@ -72,6 +72,29 @@ final class TestPipelines {
     return pipeline;
   }
 
+  /**
+   * Compares every table with its oracle once a second until all are equal or the timeout has
+   * passed; returns the last comparisons.
+   */
+  static List<Oracles.Comparison> converge(
+      LocalPipeline pipeline, List<Oracles.Oracle> oracles, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    List<Oracles.Comparison> comparisons = compare(pipeline, oracles);
+    while (!comparisons.stream().allMatch(Oracles.Comparison::equal)
+        && System.nanoTime() < deadline) {
+      java.util.concurrent.TimeUnit.SECONDS.sleep(1);
+      comparisons = compare(pipeline, oracles);
+    }
+    return comparisons;
+  }
+
+  private static List<Oracles.Comparison> compare(
+      LocalPipeline pipeline, List<Oracles.Oracle> oracles) throws Exception {
+    try (java.sql.Connection db = pipeline.postgres().superuserConnection()) {
+      return Oracles.compareAll(db, oracles);
+    }
+  }
+
   static int freePort() {
     for (int attempt = 0; attempt < 100; attempt++) {
       int port = ThreadLocalRandom.current().nextInt(20_000, 40_000);
