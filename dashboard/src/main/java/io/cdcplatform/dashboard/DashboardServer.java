@@ -44,6 +44,7 @@ public final class DashboardServer implements AutoCloseable {
   private final AtomicLong snapshots = new AtomicLong();
   private final AtomicLong queryErrors = new AtomicLong();
   private volatile Map<String, Object> latest = Map.of();
+  private volatile List<Panels.Spec> resolved;
 
   /**
    * Starts the server on {@code host:port} (port 0: any free port).
@@ -69,7 +70,7 @@ public final class DashboardServer implements AutoCloseable {
               config.staticFiles.add("/static", Location.CLASSPATH);
               config.staticFiles.enableWebjars();
               config.startup.showJavalinBanner = false;
-              config.routes.get("/api/panels", ctx -> json(ctx, queries.panels(pipeline)));
+              config.routes.get("/api/panels", ctx -> json(ctx, panels()));
               config.routes.get(
                   "/api/panels/{name}",
                   ctx -> json(ctx, panel(ctx.pathParam("name"), minutes(ctx))));
@@ -110,9 +111,24 @@ public final class DashboardServer implements AutoCloseable {
     return app.port();
   }
 
+  /**
+   * The panels, resolved against the tables once they all exist, and again on every look until then
+   * (the job creates its tables when it starts).
+   */
+  private List<Panels.Spec> panels() throws SQLException {
+    List<Panels.Spec> known = resolved;
+    if (known == null) {
+      known = queries.panels(pipeline);
+      if (known.stream().allMatch(Panels.Spec::ready)) {
+        resolved = known;
+      }
+    }
+    return known;
+  }
+
   /** One panel's rows. */
   private List<Map<String, Object>> panel(String name, int minutes) throws SQLException {
-    for (Panels.Spec spec : queries.panels(pipeline)) {
+    for (Panels.Spec spec : panels()) {
       if (spec.name().equals(name)) {
         return queries.panel(spec, minutes);
       }
@@ -131,7 +147,7 @@ public final class DashboardServer implements AutoCloseable {
     snapshot.put("at", java.time.Instant.now().toString());
     snapshot.put("pipeline", pipeline.name());
     List<Map<String, Object>> panels = new java.util.ArrayList<>();
-    for (Panels.Spec spec : queries.panels(pipeline)) {
+    for (Panels.Spec spec : panels()) {
       Map<String, Object> panel = new LinkedHashMap<>();
       panel.put("spec", spec);
       panel.put("rows", queries.panel(spec, minutes));

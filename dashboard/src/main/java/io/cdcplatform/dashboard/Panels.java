@@ -68,18 +68,7 @@ final class Panels {
       exists.next();
       if (exists.getString(1) == null) {
         // The job creates the table when it starts; until then the panel waits.
-        return new Spec(
-            analytic.name(),
-            analytic.description(),
-            "table",
-            null,
-            null,
-            null,
-            0,
-            false,
-            List.of(),
-            analytic.table().qualified(),
-            false);
+        return table(analytic, null, List.of(), false);
       }
     }
     try (Statement sql = db.createStatement();
@@ -129,6 +118,11 @@ final class Panels {
           analytic.table().qualified(),
           true);
     }
+    return table(analytic, value, names, true);
+  }
+
+  /** The top rows of the analytic's table, largest {@code value} first. */
+  private static Spec table(Analytic analytic, String value, List<String> columns, boolean ready) {
     return new Spec(
         analytic.name(),
         analytic.description(),
@@ -138,9 +132,9 @@ final class Panels {
         value,
         10,
         false,
-        names,
+        columns,
         analytic.table().qualified(),
-        true);
+        ready);
   }
 
   /** The query of a panel's rows; a time series takes {@code minutes} as its one parameter. */

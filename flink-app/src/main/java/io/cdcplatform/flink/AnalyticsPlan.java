@@ -30,17 +30,7 @@ final class AnalyticsPlan {
 
   /** One analytic, planned: its result and where its key and window columns are. */
   record Planned(
-      Analytic analytic, Table table, ResolvedSchema schema, List<Integer> key, int window) {
-
-    /** The result's schema as the sinks store it: a windowed result gets its two markers. */
-    List<String> columnNames() {
-      List<String> names = new ArrayList<>(schema.getColumnNames());
-      if (analytic.window() != null) {
-        names.addAll(Analytic.WINDOW_COLUMNS);
-      }
-      return names;
-    }
-  }
+      Analytic analytic, Table table, ResolvedSchema schema, List<Integer> key, int window) {}
 
   private AnalyticsPlan() {}
 

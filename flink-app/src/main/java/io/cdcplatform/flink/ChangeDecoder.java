@@ -1,12 +1,9 @@
 package io.cdcplatform.flink;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -144,18 +141,9 @@ final class ChangeDecoder implements KafkaRecordDeserializationSchema<Change> {
     return table;
   }
 
-  /** The row's key as text: the key columns' values, JSON-encoded so no two keys read alike. */
-  static String key(TableLayout table, Object[] image) throws ColumnKind.Refused {
-    List<Object> values = new ArrayList<>(table.key().size());
-    for (int position : table.key()) {
-      Object value = image[position];
-      values.add(value instanceof byte[] ? Arrays.toString((byte[]) value) : value);
-    }
-    try {
-      return JSON.writeValueAsString(values);
-    } catch (JsonProcessingException e) {
-      throw new ColumnKind.Refused("key " + values + " cannot be encoded: " + e.getMessage());
-    }
+  /** The row's key as text, for routing. */
+  static String key(TableLayout table, Object[] image) {
+    return KeyText.of(table.key(), position -> image[position]);
   }
 
   private static Object[] row(TableLayout table, JsonNode image, String name)

@@ -63,13 +63,7 @@ final class WindowMarker extends KeyedProcessFunction<String, Row, Row> {
 
   /** The group a result row belongs to. */
   static String key(List<Integer> key, Row row) {
-    StringBuilder text = new StringBuilder();
-    for (int position : key) {
-      Object value = row.getField(position);
-      String part = String.valueOf(value);
-      text.append(part.length()).append(':').append(part).append('|');
-    }
-    return text.toString();
+    return KeyText.of(key, row::getField);
   }
 
   String key(Row row) {

@@ -78,7 +78,7 @@ class ChangeDecoderTest {
 
     assertThat(change.poison()).isFalse();
     assertThat(change.table).isEqualTo(ORDERS.index());
-    assertThat(change.key).isEqualTo("[7]");
+    assertThat(change.key).isEqualTo("1:7|");
     assertThat(change.lsn).isEqualTo(900);
     assertThat(change.sourceMillis).isEqualTo(1764000000000L);
     assertThat(change.eventMillis)

@@ -42,5 +42,8 @@ class WindowMarkerTest {
     // Values that would run together when concatenated stay apart.
     assertThat(WindowMarker.key(key, Row.of("a|b", "c", 1L)))
         .isNotEqualTo(WindowMarker.key(key, Row.of("a", "b|c", 1L)));
+    // NULL is not the text "null".
+    assertThat(WindowMarker.key(key, Row.of("null", minute, 1L)))
+        .isNotEqualTo(WindowMarker.key(key, Row.of(null, minute, 1L)));
   }
 }

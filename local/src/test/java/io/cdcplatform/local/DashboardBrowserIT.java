@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -14,7 +13,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The dashboard in headless Chromium, served by the running local pipeline of the shop: one panel
@@ -33,11 +31,7 @@ class DashboardBrowserIT {
 
   @BeforeAll
   static void start() throws Exception {
-    pipeline = new LocalPipeline();
-    List<String> arguments = TestPipelines.arguments(work);
-    arguments.addAll(List.of("--rate", "200", "--status-interval", "30"));
-    new CommandLine(pipeline).parseArgs(arguments.toArray(String[]::new));
-    assertThat(pipeline.start()).as("the local pipeline started; see " + work).isNotNull();
+    pipeline = TestPipelines.start(work, "--rate", "200", "--status-interval", "30");
     browser = new HeadlessChromium(work.resolve("chromium"), 1400, 1500);
     browser.navigate(pipeline.dashboardUrl());
   }

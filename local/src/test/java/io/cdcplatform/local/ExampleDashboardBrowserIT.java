@@ -5,12 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The dashboard of the sensors example in headless Chromium: nothing of the example is in the
@@ -25,18 +23,15 @@ class ExampleDashboardBrowserIT {
 
   @BeforeAll
   static void start() throws Exception {
-    pipeline = new LocalPipeline();
-    List<String> arguments = TestPipelines.arguments(work);
-    arguments.addAll(
-        List.of(
+    pipeline =
+        TestPipelines.start(
+            work,
             "--example",
             Path.of(System.getProperty("cdc.home"), "examples/sensors").toString(),
             "--rate",
             "20",
             "--status-interval",
-            "30"));
-    new CommandLine(pipeline).parseArgs(arguments.toArray(String[]::new));
-    assertThat(pipeline.start()).as("the local pipeline started; see " + work).isNotNull();
+            "30");
     browser = new HeadlessChromium(work.resolve("chromium"), 1400, 1800);
     browser.navigate(pipeline.dashboardUrl());
   }

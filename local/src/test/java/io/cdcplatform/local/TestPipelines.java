@@ -56,20 +56,30 @@ final class TestPipelines {
   }
 
   /**
-   * A running pipeline without the ingest job, for tests that write their own changes.
+   * A running pipeline with its workload on free ports.
    *
-   * @param options further launcher options, e.g. {@code --no-analytics}
+   * @param options further launcher options, e.g. {@code --rate 200}
    */
-  static LocalPipeline startWithoutIngest(Path work, String... options) throws Exception {
+  static LocalPipeline start(Path work, String... options) throws Exception {
     LocalPipeline pipeline = new LocalPipeline();
     List<String> arguments = arguments(work);
-    arguments.add("--no-ingest");
     arguments.addAll(List.of(options));
     new CommandLine(pipeline).parseArgs(arguments.toArray(String[]::new));
     if (pipeline.start() == null) {
       throw new IllegalStateException("the local pipeline did not start; see " + work);
     }
     return pipeline;
+  }
+
+  /**
+   * A running pipeline without the ingest job, for tests that write their own changes.
+   *
+   * @param options further launcher options, e.g. {@code --no-analytics}
+   */
+  static LocalPipeline startWithoutIngest(Path work, String... options) throws Exception {
+    List<String> arguments = new ArrayList<>(List.of("--no-ingest"));
+    arguments.addAll(List.of(options));
+    return start(work, arguments.toArray(String[]::new));
   }
 
   /**
