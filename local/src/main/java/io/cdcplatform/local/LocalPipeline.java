@@ -172,6 +172,7 @@ public final class LocalPipeline implements Callable<Integer> {
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final Object lifecycle = new Object();
   private boolean stopping;
+  private String failure;
   private LocalPostgres postgres;
   private Process reaper;
   private LocalKafkaCluster kafka;
@@ -293,7 +294,8 @@ public final class LocalPipeline implements Callable<Integer> {
         startDashboard();
       }
     } catch (RuntimeException e) {
-      out.println("local pipeline: " + e.getMessage());
+      failure = e.getMessage();
+      out.println("local pipeline: " + failure);
       stopAll();
       return null;
     }
@@ -305,6 +307,11 @@ public final class LocalPipeline implements Callable<Integer> {
       out.println("local pipeline: open the dashboard at " + dashboardUrl());
     }
     return chart;
+  }
+
+  /** Why {@link #start()} returned null: the failed stage's message; null when it did not fail. */
+  String failure() {
+    return failure;
   }
 
   LocalPostgres postgres() {

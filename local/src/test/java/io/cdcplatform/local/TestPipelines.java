@@ -66,9 +66,26 @@ final class TestPipelines {
     arguments.addAll(List.of(options));
     new CommandLine(pipeline).parseArgs(arguments.toArray(String[]::new));
     if (pipeline.start() == null) {
-      throw new IllegalStateException("the local pipeline did not start; see " + work);
+      printLogTails(work);
+      throw new IllegalStateException(
+          "the local pipeline did not start: " + pipeline.failure() + " (logs in " + work + ")");
     }
     return pipeline;
+  }
+
+  /** The last lines of every stage's log, so that a failed start in CI shows its cause. */
+  private static void printLogTails(Path work) throws java.io.IOException {
+    try (java.util.stream.Stream<Path> logs = java.nio.file.Files.list(work)) {
+      for (Path log : logs.filter(p -> p.toString().endsWith(".log")).sorted().toList()) {
+        List<String> lines =
+            new String(
+                    java.nio.file.Files.readAllBytes(log), java.nio.charset.StandardCharsets.UTF_8)
+                .lines()
+                .toList();
+        System.out.println("---- last lines of " + log);
+        lines.subList(Math.max(0, lines.size() - 40), lines.size()).forEach(System.out::println);
+      }
+    }
   }
 
   /**
@@ -105,9 +122,25 @@ final class TestPipelines {
     }
   }
 
+  /**
+   * The first port the kernel hands out to outgoing connections: test ports stay below it, so
+   * that no client socket of the suite can take a port between its check and the bind.
+   */
+  private static final int EPHEMERAL_START = ephemeralStart();
+
+  private static int ephemeralStart() {
+    try {
+      String range =
+          java.nio.file.Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+      return Math.max(16_000, Integer.parseInt(range.split("\\s+")[0]));
+    } catch (java.io.IOException | RuntimeException unreadable) {
+      return 32_768;
+    }
+  }
+
   static int freePort() {
     for (int attempt = 0; attempt < 100; attempt++) {
-      int port = ThreadLocalRandom.current().nextInt(20_000, 40_000);
+      int port = ThreadLocalRandom.current().nextInt(15_000, EPHEMERAL_START);
       try {
         Ports.requireFree(port, "test");
         return port;
@@ -120,7 +153,7 @@ final class TestPipelines {
 
   private static int freeKafkaBase() {
     for (int attempt = 0; attempt < 100; attempt++) {
-      int base = ThreadLocalRandom.current().nextInt(40_000, 50_000);
+      int base = ThreadLocalRandom.current().nextInt(10_000, 14_800);
       try {
         for (int offset : new int[] {0, 1, 2, 100, 101, 102}) {
           Ports.requireFree(base + offset, "test");
