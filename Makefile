@@ -106,13 +106,21 @@ manifests: jdk ## render manifests/ from the chart with the kind values (never e
 	$(call run-module,chart-tools,io.cdcplatform.chart.RenderManifests helm/cdc-platform helm/values-kind.yaml manifests)
 
 # Kubernetes on kind. These need Docker, kind and helm, which this project does not install; each
-# target stops with one line naming what is missing.
+# target stops with one line naming what is missing. The operators' versions and repositories are
+# pinned in helm/operators.yaml, which the chart's tests check the chart against.
 KIND_CLUSTER ?= cdc-platform
 REGISTRY_PORT ?= 5001
 NAMESPACE ?= cdc
-STRIMZI_VERSION ?= 1.2.0
-FLINK_OPERATOR_VERSION ?= 1.10.0
-CERT_MANAGER_VERSION ?= v1.16.2
+pin = $(shell sed -n 's/^$(1): *//p' helm/operators.yaml)
+STRIMZI_VERSION ?= $(call pin,strimziVersion)
+STRIMZI_CHART ?= $(call pin,strimziChart)
+FLINK_OPERATOR_VERSION ?= $(call pin,flinkOperatorVersion)
+FLINK_OPERATOR_REPOSITORY ?= $(call pin,flinkOperatorRepository)
+CERT_MANAGER_VERSION ?= $(call pin,certManagerVersion)
+# Registry hosts the kind nodes pull from, all served by the kind-registry container: the host
+# side name the images are pushed to, and its name on the kind network (where Strimzi's optional
+# in-cluster Connect build pushes).
+KIND_REGISTRY_HOSTS := localhost:$(REGISTRY_PORT) kind-registry:5000
 need = @command -v $(1) >/dev/null 2>&1 || { echo "$(1) is required for this target and is not installed"; exit 1; }
 
 .PHONY: kind-up
@@ -122,51 +130,75 @@ kind-up: ## create the kind cluster (kind-config.yaml) and a local registry on l
 	docker inspect kind-registry >/dev/null 2>&1 || docker run -d --restart=always -p 127.0.0.1:$(REGISTRY_PORT):5000 --name kind-registry registry:2
 	kind get clusters | grep -qx $(KIND_CLUSTER) || kind create cluster --config kind-config.yaml
 	for node in $$(kind get nodes --name $(KIND_CLUSTER)); do \
-	  docker exec $$node mkdir -p /etc/containerd/certs.d/localhost:$(REGISTRY_PORT); \
-	  printf '[host."http://kind-registry:5000"]\n' | docker exec -i $$node cp /dev/stdin /etc/containerd/certs.d/localhost:$(REGISTRY_PORT)/hosts.toml; \
+	  for host in $(KIND_REGISTRY_HOSTS); do \
+	    docker exec $$node mkdir -p /etc/containerd/certs.d/$$host; \
+	    printf '[host."http://kind-registry:5000"]\n' | docker exec -i $$node cp /dev/stdin /etc/containerd/certs.d/$$host/hosts.toml; \
+	  done; \
 	done
 	docker network connect kind kind-registry 2>/dev/null || true
 
+.PHONY: namespace
+namespace: ## create namespace $(NAMESPACE) with Pod Security "restricted" enforced (helm/namespace.yaml)
+	$(call need,kubectl)
+	sed 's/^  name: cdc$$/  name: $(NAMESPACE)/' helm/namespace.yaml | kubectl apply -f -
+
 .PHONY: operators
-operators: ## install cert-manager, Strimzi and the Flink Kubernetes Operator at pinned versions
+# The namespace comes first: both operators' charts bind their roles in each watched namespace.
+operators: namespace ## install cert-manager, Strimzi and the Flink Kubernetes Operator (helm/operators.yaml)
 	$(call need,kubectl)
 	$(call need,helm)
 	kubectl apply -f https://github.com/cert-manager/cert-manager/releases/download/$(CERT_MANAGER_VERSION)/cert-manager.yaml
 	kubectl -n cert-manager wait deployment --all --for=condition=Available --timeout=5m
-	helm upgrade --install strimzi oci://quay.io/strimzi-helm/strimzi-kafka-operator --version $(STRIMZI_VERSION) \
-	  --namespace strimzi --create-namespace --set watchNamespaces="{$(NAMESPACE)}" --wait
-	helm repo add flink-operator https://downloads.apache.org/flink/flink-kubernetes-operator-$(FLINK_OPERATOR_VERSION)/
+	# Available is not serving: the Flink operator's chart creates an Issuer and a Certificate,
+	# which go through cert-manager's webhook once cainjector has given it its CA.
+	kubectl wait validatingwebhookconfiguration/cert-manager-webhook --for=jsonpath='{.webhooks[0].clientConfig.caBundle}' --timeout=5m
+	kubectl wait mutatingwebhookconfiguration/cert-manager-webhook --for=jsonpath='{.webhooks[0].clientConfig.caBundle}' --timeout=5m
+	for attempt in $$(seq 1 60); do \
+	  printf 'apiVersion: cert-manager.io/v1\nkind: Issuer\nmetadata:\n  name: webhook-probe\n  namespace: $(NAMESPACE)\nspec:\n  selfSigned: {}\n' \
+	    | kubectl apply --dry-run=server -f - >/dev/null 2>&1 && break; \
+	  [ $$attempt -lt 60 ] || { echo "cert-manager's webhook did not answer within 2 minutes"; exit 1; }; \
+	  sleep 2; \
+	done
+	helm upgrade --install strimzi $(STRIMZI_CHART) --version $(STRIMZI_VERSION) \
+	  --namespace strimzi --create-namespace --set watchNamespaces="{$(NAMESPACE)}" \
+	  --set 'extraEnvs[0].name=STRIMZI_POD_SECURITY_PROVIDER_CLASS' --set 'extraEnvs[0].value=restricted' --wait
+	helm repo add --force-update flink-operator $(FLINK_OPERATOR_REPOSITORY)
 	helm upgrade --install flink-operator flink-operator/flink-kubernetes-operator --version $(FLINK_OPERATOR_VERSION) \
 	  --namespace flink-operator --create-namespace --set watchNamespaces="{$(NAMESPACE)}" --wait
 
 .PHONY: images
 # Maven arguments of the image build: the ingest job, the source setup, the CdcPipeline reconciler
-# and the dashboard (Jib, on a JRE) and the analytics job (its job jar on flink:1.20.3-java17, Jib), tagged
-# $(IMAGE_REGISTRY)/<module>:0.1.0.
+# and the dashboard (Jib, on a JRE), the analytics job (its job jar on flink:1.20.3-java17) and
+# Kafka Connect with Debezium's plugin (on Strimzi's Kafka image), tagged
+# $(IMAGE_REGISTRY)/<name>:0.1.0, each for linux/amd64 and linux/arm64. Plain HTTP is allowed
+# only for a registry on this machine.
 IMAGE_REGISTRY ?= localhost:$(REGISTRY_PORT)/cdc-platform
-JIB = $(MVN) $(MVN_QUIET) -Pimages -DskipTests -Dspotless.check.skip=true -pl ingest-job,source-setup,flink-app,operator-extensions,dashboard -am package \
-  -Dimage.registry=$(IMAGE_REGISTRY)
+IMAGE_MODULES := ingest-job,source-setup,flink-app,operator-extensions,dashboard,kafka-runtime
+# The one platform of a tarball or a Docker daemon: this machine's.
+HOST_PLATFORM := linux/$(shell uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')
+JIB = $(MVN) $(MVN_QUIET) -Pimages -DskipTests -Dspotless.check.skip=true -pl $(IMAGE_MODULES) -am package \
+  -Dimage.registry=$(IMAGE_REGISTRY) $(if $(filter localhost:% 127.0.0.1:%,$(IMAGE_REGISTRY)),-Dimage.insecure=true)
 
-images: jdk ## build the ingest, source-setup, analytics, reconciler and dashboard images with Jib and push them to the kind registry
+images: jdk ## build the project's images (both architectures) with Jib and push them to the kind registry
 	$(JIB) jib:build
 
 .PHONY: images-tar
 images-tar: jdk ## build the images as tarballs in <module>/target/jib-image.tar (no registry, no Docker)
-	$(JIB) jib:buildTar $(if $(BASE_IMAGE),-Djib.from.image=$(BASE_IMAGE))
+	$(JIB) jib:buildTar -Djib.from.platforms=$(HOST_PLATFORM) $(if $(BASE_IMAGE),-Djib.from.image=$(BASE_IMAGE))
 
 .PHONY: kind-load
 kind-load: jdk ## build the images into the local Docker daemon and load them into the kind nodes
 	$(call need,docker)
 	$(call need,kind)
-	$(JIB) jib:dockerBuild
+	$(JIB) jib:dockerBuild -Djib.from.platforms=$(HOST_PLATFORM)
 	kind load docker-image --name $(KIND_CLUSTER) $(IMAGE_REGISTRY)/ingest-job:0.1.0 $(IMAGE_REGISTRY)/flink-app:0.1.0 \
-	  $(IMAGE_REGISTRY)/source-setup:0.1.0 $(IMAGE_REGISTRY)/operator-extensions:0.1.0 $(IMAGE_REGISTRY)/dashboard:0.1.0
+	  $(IMAGE_REGISTRY)/source-setup:0.1.0 $(IMAGE_REGISTRY)/operator-extensions:0.1.0 $(IMAGE_REGISTRY)/dashboard:0.1.0 \
+	  $(IMAGE_REGISTRY)/kafka-connect:0.1.0
 
 .PHONY: deploy
-deploy: ## helm upgrade --install with the kind values, after creating the credentials Secrets
+deploy: namespace ## helm upgrade --install with the kind values, after creating the credentials Secrets
 	$(call need,kubectl)
 	$(call need,helm)
-	kubectl create namespace $(NAMESPACE) --dry-run=client -o yaml | kubectl apply -f -
 	kubectl -n $(NAMESPACE) get secret cdc-platform-postgres-credentials >/dev/null 2>&1 || \
 	  kubectl -n $(NAMESPACE) create secret generic cdc-platform-postgres-credentials \
 	    --from-literal=postgres-password=$$(openssl rand -hex 16) --from-literal=owner-password=$$(openssl rand -hex 16)

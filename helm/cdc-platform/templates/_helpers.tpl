@@ -102,3 +102,15 @@ message.key.columns: {{ join ";" $keys | quote }}
 {{- end }}
 - {name: analytics.pipeline_latency_minute, kind: output}
 {{- end }}
+
+{{- /* A size in bytes, Ki, Mi, Gi or Ti, in whole MiB. */}}
+{{- define "cdc.mebibytes" -}}
+{{- $size := toString . -}}
+{{- if hasSuffix "Ti" $size -}}{{ mul (trimSuffix "Ti" $size | atoi) 1048576 }}
+{{- else if hasSuffix "Gi" $size -}}{{ mul (trimSuffix "Gi" $size | atoi) 1024 }}
+{{- else if hasSuffix "Mi" $size -}}{{ trimSuffix "Mi" $size | atoi }}
+{{- else if hasSuffix "Ki" $size -}}{{ div (trimSuffix "Ki" $size | atoi) 1024 }}
+{{- else if regexMatch "^[0-9]+$" $size -}}{{ div ($size | atoi) 1048576 }}
+{{- else -}}{{ fail (printf "expected a size in bytes, Ki, Mi, Gi or Ti (e.g. 5Gi), got %q" $size) }}
+{{- end -}}
+{{- end }}

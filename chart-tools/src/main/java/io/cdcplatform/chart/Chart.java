@@ -28,6 +28,11 @@ public final class Chart {
     this.directory = directory;
   }
 
+  /** The chart's folder. */
+  public Path directory() {
+    return directory;
+  }
+
   /** {@code helm template} with these values files, as the YAML text helm prints. */
   public String template(Path... valuesFiles) {
     TemplateCommand template =

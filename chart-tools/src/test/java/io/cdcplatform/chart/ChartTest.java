@@ -463,14 +463,14 @@ class ChartTest {
   }
 
   @Test
-  void manifestsAreTheKindRenderingAsItIsNow() throws Exception {
+  void manifestsAreTheRenderingAsItIsNow() throws Exception {
     Map<String, String> expected =
         RenderManifests.render(CHART, HOME.resolve("helm/values-kind.yaml"));
     Path manifests = HOME.resolve("manifests");
     Map<String, String> actual = new LinkedHashMap<>();
-    try (Stream<Path> files = Files.list(manifests)) {
-      for (Path file : files.sorted().toList()) {
-        actual.put(file.getFileName().toString(), Files.readString(file));
+    try (Stream<Path> files = Files.walk(manifests)) {
+      for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
+        actual.put(manifests.relativize(file).toString(), Files.readString(file));
       }
     }
     assertThat(actual.keySet())
@@ -483,28 +483,97 @@ class ChartTest {
                 .isEqualTo(content));
   }
 
-  @Test
-  void kustomizeBuildsTheExampleOverlayOnTopOfManifests() throws Exception {
+  static List<ObjectNode> kustomize(String folder) throws Exception {
     Process kubectl =
-        new ProcessBuilder(
-                "kubectl", "kustomize", HOME.resolve("examples/kustomize/production").toString())
+        new ProcessBuilder("kubectl", "kustomize", HOME.resolve(folder).toString())
             .redirectErrorStream(true)
             .start();
     String output = new String(kubectl.getInputStream().readAllBytes());
     assertThat(kubectl.waitFor()).as(output).isZero();
-    List<ObjectNode> objects = Chart.objects(output);
-    long manifests;
-    try (Stream<Path> files = Files.list(HOME.resolve("manifests"))) {
-      manifests = files.filter(f -> !f.endsWith("kustomization.yaml")).count();
+    return Chart.objects(output);
+  }
+
+  /** An object as the API server tells them apart: kind and name, namespace and waves aside. */
+  static Map<String, JsonNode> comparable(List<ObjectNode> objects) {
+    Map<String, JsonNode> byId = new java.util.TreeMap<>();
+    for (ObjectNode object : objects) {
+      ObjectNode copy = object.deepCopy();
+      ObjectNode metadata = (ObjectNode) copy.path("metadata");
+      metadata.remove("namespace");
+      if (metadata.path("annotations").isObject()) {
+        ((ObjectNode) metadata.path("annotations")).remove(RenderManifests.WAVE);
+        if (metadata.path("annotations").isEmpty()) {
+          metadata.remove("annotations");
+        }
+      }
+      byId.put(object.path("kind").asText() + "/" + metadata.path("name").asText(), copy);
     }
-    assertThat(objects).hasSize((int) manifests);
+    return byId;
+  }
+
+  @Test
+  void theKindOverlayOnTheNeutralBaseIsExactlyTheKindRendering() throws Exception {
+    List<ObjectNode> kind = kustomize("manifests/kind");
+
+    assertThat(comparable(kind)).isEqualTo(comparable(RENDERED.get("kind")));
+    assertThat(comparable(kustomize("manifests/base")))
+        .isEqualTo(comparable(RENDERED.get("default")));
+    assertThat(kind)
+        .allSatisfy(
+            o -> {
+              assertThat(o.at("/metadata/namespace").asText()).isEqualTo("cdc");
+              assertThat(o.at("/metadata/annotations").path(RenderManifests.WAVE).asText())
+                  .as(o.path("kind").asText())
+                  .matches("[0-4]");
+            });
+    // The base names no cluster of its own: no kind registry, no NodePort, no kind volumes.
+    String base = Chart.YAML.writeValueAsString(kustomize("manifests/base"));
+    assertThat(base).doesNotContain("localhost:5001", "kind-registry", "NodePort");
+  }
+
+  @Test
+  void thePrerequisitesComeFirstAndHoldNothingElse() throws Exception {
+    List<ObjectNode> first = kustomize("manifests/prerequisites");
+    assertThat(first)
+        .extracting(o -> o.path("kind").asText() + "/" + o.at("/metadata/name").asText())
+        .containsExactly("Namespace/cdc", "CustomResourceDefinition/cdcpipelines.cdcplatform.io");
+    assertThat(first.getFirst().at("/metadata/labels").toString())
+        .contains("\"pod-security.kubernetes.io/enforce\":\"restricted\"");
+    assertThat(first)
+        .allSatisfy(
+            o ->
+                assertThat(o.at("/metadata/annotations").path(RenderManifests.WAVE).asText())
+                    .isEqualTo("-2"));
+    // The rest only refers to them: the CdcPipeline's CRD is not in the base again.
+    assertThat(kustomize("manifests/base"))
+        .noneMatch(o -> o.path("kind").asText().equals("CustomResourceDefinition"))
+        .noneMatch(o -> o.path("kind").asText().equals("Namespace"));
+  }
+
+  @Test
+  void theSourceSetupRunsAfterTheDatabaseAndBeforeTheConnectorInAGitOpsSync() throws Exception {
+    Map<String, Integer> waves = new LinkedHashMap<>();
+    for (ObjectNode o : kustomize("manifests/kind")) {
+      waves.put(
+          o.path("kind").asText() + "/" + o.at("/metadata/name").asText(),
+          Integer.parseInt(o.at("/metadata/annotations").path(RenderManifests.WAVE).asText()));
+    }
+    int job = waves.get("Job/cdc-platform-source-setup");
+    assertThat(job).isGreaterThan(waves.get("StatefulSet/cdc-platform-postgres"));
+    assertThat(job).isGreaterThan(waves.get("Deployment/cdc-platform-ingest"));
+    assertThat(job).isLessThan(waves.get("KafkaConnector/cdc-platform-postgres-source"));
+    assertThat(waves.get("CdcPipeline/cdc-platform"))
+        .isEqualTo(waves.values().stream().mapToInt(Integer::intValue).max().orElseThrow());
+  }
+
+  @Test
+  void kustomizeBuildsTheExampleOverlayOnTopOfManifests() throws Exception {
+    List<ObjectNode> objects = kustomize("examples/kustomize/production");
+    assertThat(objects).hasSize(RENDERED.get("default").size());
     assertThat(objects)
         .allSatisfy(
             o -> {
-              // A CRD is cluster-scoped: kustomize leaves it without a namespace.
-              boolean clusterScoped = o.path("kind").asText().equals("CustomResourceDefinition");
-              assertThat(o.at("/metadata/namespace").asText())
-                  .isEqualTo(clusterScoped ? "" : "cdc");
+              assertThat(o.at("/metadata/namespace").asText()).isEqualTo("cdc");
               assertThat(o.at("/metadata/labels/environment").asText()).isEqualTo("production");
             });
     JsonNode env =

@@ -123,8 +123,8 @@ final class TestPipelines {
   }
 
   /**
-   * The first port the kernel hands out to outgoing connections: test ports stay below it, so
-   * that no client socket of the suite can take a port between its check and the bind.
+   * The first port the kernel hands out to outgoing connections: test ports stay below it, so that
+   * no client socket of the suite can take a port between its check and the bind.
    */
   private static final int EPHEMERAL_START = ephemeralStart();
 

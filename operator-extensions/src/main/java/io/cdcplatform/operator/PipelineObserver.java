@@ -89,7 +89,31 @@ final class PipelineObserver {
     Long observed =
         connector.getStatus() == null ? null : connector.getStatus().getObservedGeneration();
     return new CaptureObservation(
-        name, state, tasks, readiness(connector, conditions, observed), worker);
+        name,
+        state,
+        tasks,
+        readiness(connector, conditions, observed),
+        worker,
+        restarts(connector));
+  }
+
+  /** Strimzi's automatic restarts of the connector; null when they are off. */
+  static CaptureObservation.Restarts restarts(KafkaConnector connector) {
+    var policy = connector.getSpec() == null ? null : connector.getSpec().getAutoRestart();
+    if (policy == null || !policy.isEnabled()) {
+      return null;
+    }
+    var status = connector.getStatus() == null ? null : connector.getStatus().getAutoRestart();
+    java.time.Instant last = null;
+    if (status != null && status.getLastRestartTimestamp() != null) {
+      try {
+        last = java.time.Instant.parse(status.getLastRestartTimestamp());
+      } catch (java.time.format.DateTimeParseException unreadable) {
+        // the count alone still says whether restarts are exhausted
+      }
+    }
+    return new CaptureObservation.Restarts(
+        status == null ? 0 : status.getCount(), policy.getMaxRestarts(), last);
   }
 
   private Observed<TransportObservation> transport(

@@ -158,6 +158,18 @@ class CdcPipelineReconcilerTest {
                         c.setStatus(
                             fixture("connector-task-failed.yaml", KafkaConnectorStatus.class)))),
         failure(
+            "connector task failed and the operator's restarts used up",
+            "CaptureReady",
+            "RestartsExhausted",
+            () ->
+                setStatus(
+                    KafkaConnector.class,
+                    "cdc-source",
+                    c ->
+                        c.setStatus(
+                            fixture(
+                                "connector-restarts-exhausted.yaml", KafkaConnectorStatus.class)))),
+        failure(
             "Connect cluster not ready",
             "CaptureReady",
             "ResourceNotReady",

@@ -23,24 +23,34 @@ final class CaptureCheck {
       return Condition.failing(
           Stage.CAPTURE, Reason.CONNECTOR_MISSING, name + " is not known to Kafka Connect");
     }
+    if ("FAILED".equals(capture.state()) && exhausted(capture)) {
+      return Condition.failing(
+          Stage.CAPTURE,
+          Reason.RESTARTS_EXHAUSTED,
+          name + " is FAILED" + capture.restarts().describe());
+    }
     if (!"RUNNING".equals(capture.state())) {
       return Condition.failing(
-          Stage.CAPTURE, Reason.CONNECTOR_NOT_RUNNING, name + " is " + capture.state());
+          Stage.CAPTURE,
+          Reason.CONNECTOR_NOT_RUNNING,
+          name + " is " + capture.state() + restartNote(capture, capture.state()));
     }
     if (capture.tasks().isEmpty()) {
       return Condition.failing(Stage.CAPTURE, Reason.NO_TASKS, name + " runs no tasks");
     }
     for (CaptureObservation.Task task : capture.tasks()) {
       if (!"RUNNING".equals(task.state())) {
+        boolean exhausted = "FAILED".equals(task.state()) && exhausted(capture);
         return Condition.failing(
             Stage.CAPTURE,
-            Reason.TASK_NOT_RUNNING,
+            exhausted ? Reason.RESTARTS_EXHAUSTED : Reason.TASK_NOT_RUNNING,
             name
                 + " task "
                 + task.id()
                 + " is "
                 + task.state()
-                + (task.trace().isEmpty() ? "" : ": " + task.trace()));
+                + (task.trace().isEmpty() ? "" : ": " + task.trace())
+                + restartNote(capture, task.state()));
       }
     }
     Condition resource = ResourceCheck.failure(Stage.CAPTURE, capture.resource());
@@ -51,5 +61,16 @@ final class CaptureCheck {
         Stage.CAPTURE,
         Reason.CONNECTOR_RUNNING,
         name + " and its " + capture.tasks().size() + " task(s) are RUNNING");
+  }
+
+  private static boolean exhausted(CaptureObservation capture) {
+    return capture.restarts() != null && capture.restarts().exhausted();
+  }
+
+  /** What the operator does about a failure: only FAILED is restarted automatically. */
+  private static String restartNote(CaptureObservation capture, String state) {
+    return capture.restarts() == null || !"FAILED".equals(state)
+        ? ""
+        : capture.restarts().describe();
   }
 }

@@ -33,6 +33,11 @@ public enum Reason {
   NO_TASKS,
   /** A task is not RUNNING. */
   TASK_NOT_RUNNING,
+  /**
+   * The connector or a task is FAILED and the operator has used up its automatic restarts: it will
+   * not heal by itself.
+   */
+  RESTARTS_EXHAUSTED,
 
   // TransportReady.
   /** All brokers are up and every partition is fully replicated. */

@@ -74,6 +74,18 @@ class HealthEvaluatorTest {
         s.slo(), s.source(), s.capture(), s.transport(), s.processing(), Observed.of(o));
   }
 
+  private static CaptureObservation failedTask(CaptureObservation.Restarts restarts) {
+    return new CaptureObservation(
+        "cdc-source",
+        "RUNNING",
+        List.of(
+            new CaptureObservation.Task(
+                0, "FAILED", "PSQLException: the database system is starting up")),
+        CONNECTOR_CR,
+        CONNECT_CR,
+        restarts);
+  }
+
   private static CaptureObservation connector(
       String state, List<CaptureObservation.Task> tasks, ResourceReadiness cr) {
     return new CaptureObservation("cdc-source", state, tasks, cr, CONNECT_CR);
@@ -170,6 +182,39 @@ class HealthEvaluatorTest {
                                     "FAILED",
                                     "PSQLException: FATAL: password authentication failed")),
                             CONNECTOR_CR)))),
+        failure(
+            "task failed, the operator restarting it",
+            Stage.CAPTURE,
+            Reason.TASK_NOT_RUNNING,
+            "connector cdc-source task 0 is FAILED: PSQLException: the database system is"
+                + " starting up; the operator restarts it automatically (2 restart(s) so far of"
+                + " at most 8)",
+            s -> capture(s, Observed.of(failedTask(new CaptureObservation.Restarts(2, 8, NOW))))),
+        failure(
+            "task failed, the operator's restarts used up",
+            Stage.CAPTURE,
+            Reason.RESTARTS_EXHAUSTED,
+            "connector cdc-source task 0 is FAILED: PSQLException: the database system is"
+                + " starting up; the operator's automatic restarts are exhausted (8 of 8, the"
+                + " last at 2026-11-24T12:00:00Z): it stays failed until restarted by hand",
+            s -> capture(s, Observed.of(failedTask(new CaptureObservation.Restarts(8, 8, NOW))))),
+        failure(
+            "connector failed, the operator's restarts used up",
+            Stage.CAPTURE,
+            Reason.RESTARTS_EXHAUSTED,
+            "connector cdc-source is FAILED; the operator's automatic restarts are exhausted (3"
+                + " of 3): it stays failed until restarted by hand",
+            s ->
+                capture(
+                    s,
+                    Observed.of(
+                        new CaptureObservation(
+                            "cdc-source",
+                            "FAILED",
+                            running,
+                            CONNECTOR_CR,
+                            CONNECT_CR,
+                            new CaptureObservation.Restarts(3, 3, null))))),
         failure(
             "connector resource not ready",
             Stage.CAPTURE,
