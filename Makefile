@@ -117,6 +117,7 @@ STRIMZI_CHART ?= $(call pin,strimziChart)
 FLINK_OPERATOR_VERSION ?= $(call pin,flinkOperatorVersion)
 FLINK_OPERATOR_REPOSITORY ?= $(call pin,flinkOperatorRepository)
 CERT_MANAGER_VERSION ?= $(call pin,certManagerVersion)
+CERT_MANAGER_CHART ?= $(call pin,certManagerChart)
 # Registry hosts the kind nodes pull from, all served by the kind-registry container: the host
 # side name the images are pushed to, and its name on the kind network (where Strimzi's optional
 # in-cluster Connect build pushes).
@@ -147,7 +148,8 @@ namespace: ## create namespace $(NAMESPACE) with Pod Security "restricted" enfor
 operators: namespace ## install cert-manager, Strimzi and the Flink Kubernetes Operator (helm/operators.yaml)
 	$(call need,kubectl)
 	$(call need,helm)
-	kubectl apply -f https://github.com/cert-manager/cert-manager/releases/download/$(CERT_MANAGER_VERSION)/cert-manager.yaml
+	helm upgrade --install cert-manager $(CERT_MANAGER_CHART) --version $(CERT_MANAGER_VERSION) \
+	  --namespace cert-manager --create-namespace -f helm/operators/cert-manager.yaml --wait
 	kubectl -n cert-manager wait deployment --all --for=condition=Available --timeout=5m
 	# Available is not serving: the Flink operator's chart creates an Issuer and a Certificate,
 	# which go through cert-manager's webhook once cainjector has given it its CA.
@@ -160,11 +162,10 @@ operators: namespace ## install cert-manager, Strimzi and the Flink Kubernetes O
 	  sleep 2; \
 	done
 	helm upgrade --install strimzi $(STRIMZI_CHART) --version $(STRIMZI_VERSION) \
-	  --namespace strimzi --create-namespace --set watchNamespaces="{$(NAMESPACE)}" \
-	  --set 'extraEnvs[0].name=STRIMZI_POD_SECURITY_PROVIDER_CLASS' --set 'extraEnvs[0].value=restricted' --wait
+	  --namespace strimzi --create-namespace -f helm/operators/strimzi.yaml --set watchNamespaces="{$(NAMESPACE)}" --wait
 	helm repo add --force-update flink-operator $(FLINK_OPERATOR_REPOSITORY)
 	helm upgrade --install flink-operator flink-operator/flink-kubernetes-operator --version $(FLINK_OPERATOR_VERSION) \
-	  --namespace flink-operator --create-namespace --set watchNamespaces="{$(NAMESPACE)}" --wait
+	  --namespace flink-operator --create-namespace -f helm/operators/flink-operator.yaml --set watchNamespaces="{$(NAMESPACE)}" --wait
 
 .PHONY: images
 # Maven arguments of the image build: the ingest job, the source setup, the CdcPipeline reconciler

@@ -400,13 +400,17 @@ class ChartTest {
     List<ObjectNode> policies = ofKind(RENDERED.get("kind"), "NetworkPolicy");
     assertThat(policies)
         .extracting(p -> p.at("/metadata/labels/app.kubernetes.io~1component").asText())
-        .contains("network", "source", "processing", "ingest", "reconciler", "dashboard");
+        .contains("network", "source", "processing", "reconciler", "dashboard");
     ObjectNode deny =
         policies.stream()
             .filter(p -> p.at("/metadata/name").asText().endsWith("-default-deny"))
             .findFirst()
             .orElseThrow();
+    // Every pod of the namespace, the operators' generated ones too, both directions.
+    assertThat(deny.at("/spec/podSelector").isEmpty()).isTrue();
+    assertThat(deny.at("/spec/policyTypes").toString()).isEqualTo("[\"Ingress\",\"Egress\"]");
     assertThat(deny.at("/spec/ingress").isMissingNode()).isTrue();
+    assertThat(deny.at("/spec/egress").isMissingNode()).isTrue();
     assertThat(
             ofKind(RENDERED.get("kind"), "Kafka")
                 .getFirst()

@@ -155,7 +155,7 @@ class KindTargetsTest {
     assertThat(calls.subList(created.index(), calls.size()))
         .filteredOn(c -> c.is("helm", "upgrade", "--install"))
         .extracting(c -> c.args().get(2))
-        .containsExactly("strimzi", "flink-operator", "cdc-platform");
+        .containsExactly("cert-manager", "strimzi", "flink-operator", "cdc-platform");
   }
 
   @Test
@@ -165,8 +165,7 @@ class KindTargetsTest {
         first("installing Strimzi", c -> c.is("helm", "upgrade", "--install", "strimzi"));
     assertThat(strimzi.args())
         .containsSubsequence(pins.path("strimziChart").asText())
-        .containsSubsequence("--version", pins.path("strimziVersion").asText())
-        .contains("extraEnvs[0].value=restricted");
+        .containsSubsequence("--version", pins.path("strimziVersion").asText());
     Call repository =
         first("adding the Flink operator's chart repository", c -> c.is("helm", "repo", "add"));
     assertThat(repository.args()).contains("--force-update");
@@ -183,13 +182,22 @@ class KindTargetsTest {
     assertThat(flink.index()).isGreaterThan(repository.index());
     assertThat(flink.args())
         .containsSubsequence("--version", pins.path("flinkOperatorVersion").asText());
-    assertThat(
-            first(
-                    "applying cert-manager",
-                    c -> c.is("kubectl", "apply", "-f") && c.args().get(2).contains("cert-manager"))
-                .args()
-                .get(2))
-        .contains("/download/" + pins.path("certManagerVersion").asText() + "/");
+    Call certManager =
+        first("installing cert-manager", c -> c.is("helm", "upgrade", "--install", "cert-manager"));
+    assertThat(certManager.args())
+        .containsSubsequence(pins.path("certManagerChart").asText())
+        .containsSubsequence("--version", pins.path("certManagerVersion").asText());
+    assertThat(certManager.index()).isLessThan(flink.index());
+    // Each operator with its own values file (requests and limits, the restricted provider).
+    for (Call install : List.of(certManager, strimzi, flink)) {
+      String values = "helm/operators/" + install.args().get(2) + ".yaml";
+      assertThat(install.args()).containsSubsequence("-f", values);
+      assertThat(HOME.resolve(values)).exists();
+    }
+    JsonNode strimziValues =
+        Chart.YAML.readTree(HOME.resolve("helm/operators/strimzi.yaml").toFile());
+    assertThat(strimziValues.path("extraEnvs").toString())
+        .contains("{\"name\":\"STRIMZI_POD_SECURITY_PROVIDER_CLASS\",\"value\":\"restricted\"}");
   }
 
   @Test

@@ -385,6 +385,236 @@ class KubernetesRulesTest {
     assertThat(probes).isGreaterThanOrEqualTo(5);
   }
 
+  /**
+   * The Flink configuration the operator gives a pod: the FlinkDeployment's flinkConfiguration, and
+   * the pod's resource memory as Flink's process size (FlinkConfigBuilder.setResource).
+   */
+  static org.apache.flink.configuration.Configuration flinkConfiguration(
+      JsonNode deployment, String role) {
+    Map<String, String> settings = new LinkedHashMap<>();
+    deployment
+        .at("/spec/flinkConfiguration")
+        .properties()
+        .forEach(e -> settings.put(e.getKey(), e.getValue().asText()));
+    settings.put(
+        "jobManager".equals(role)
+            ? org.apache.flink.configuration.JobManagerOptions.TOTAL_PROCESS_MEMORY.key()
+            : org.apache.flink.configuration.TaskManagerOptions.TOTAL_PROCESS_MEMORY.key(),
+        deployment.at("/spec/" + role + "/resource/memory").asText());
+    return org.apache.flink.configuration.Configuration.fromMap(settings);
+  }
+
+  @Test
+  void flinksOwnMemoryModelGivesTheTaskHeapWhatTheHashMapBackendNeeds() {
+    for (var rendering : RENDERED.entrySet()) {
+      JsonNode deployment = ofKind(rendering.getValue(), "FlinkDeployment").getFirst();
+      var taskManager =
+          org.apache.flink.runtime.clusterframework.TaskExecutorProcessUtils.processSpecFromConfig(
+              flinkConfiguration(deployment, "taskManager"));
+      String where = rendering.getKey() + ": " + taskManager;
+      // State lives on the heap with the hash-map backend; managed memory would sit unused.
+      assertThat(deployment.at("/spec/flinkConfiguration/state.backend.type").asText())
+          .isEqualTo("hashmap");
+      assertThat(taskManager.getManagedMemorySize().getBytes()).as(where).isZero();
+      assertThat(taskManager.getTaskHeapSize().getMebiBytes())
+          .as(where)
+          .isGreaterThanOrEqualTo(384);
+      var jobManager =
+          org.apache.flink.runtime.jobmanager.JobManagerProcessUtils
+              .processSpecFromConfigWithNewOptionToInterpretLegacyHeap(
+                  flinkConfiguration(deployment, "jobManager"),
+                  org.apache.flink.configuration.JobManagerOptions.JVM_HEAP_MEMORY);
+      assertThat(jobManager.getJvmHeapMemorySize().getMebiBytes())
+          .as(rendering.getKey() + ": " + jobManager)
+          .isGreaterThanOrEqualTo(256);
+      // Limits above requests (flink-kubernetes' KubernetesConfigOptions, set on each pod).
+      for (String role : List.of("jobmanager", "taskmanager")) {
+        assertThat(
+                Double.parseDouble(
+                    deployment
+                        .at("/spec/flinkConfiguration")
+                        .path("kubernetes." + role + ".cpu.limit-factor")
+                        .asText("1")))
+            .as(rendering.getKey() + " " + role)
+            .isGreaterThan(1);
+      }
+    }
+  }
+
+  /**
+   * What kind's own pods take besides the platform: etcd, the API server, controller manager and
+   * scheduler, CoreDNS, and per node kubelet, containerd, kube-proxy and kindnet. An allowance, not
+   * a measurement (no cluster runs here).
+   */
+  static final long KIND_ALLOWANCE_MIB = 1536;
+
+  /** A container's memory as the budget counts it: its limit, else its request. */
+  static long memory(JsonNode resources, String where) {
+    String limit = resources.at("/limits/memory").asText("");
+    String request = resources.at("/requests/memory").asText("");
+    assertThat(limit.isEmpty() && request.isEmpty())
+        .as(where + " has no memory request or limit")
+        .isFalse();
+    return quantityMiB(limit.isEmpty() ? request : limit);
+  }
+
+  /** A Kubernetes (or Flink, "1024m") memory quantity in MiB. */
+  static long quantityMiB(String quantity) {
+    Matcher m = Pattern.compile("(\\d+)(Ki|Mi|Gi|m|g)?").matcher(quantity);
+    assertThat(m.matches()).as(quantity).isTrue();
+    long n = Long.parseLong(m.group(1));
+    return switch (m.group(2) == null ? "" : m.group(2)) {
+      case "Ki" -> n / 1024;
+      case "Gi", "g" -> n * 1024;
+      case "Mi", "m" -> n;
+      default -> n / (1024 * 1024);
+    };
+  }
+
+  /** Memory of everything the kind install runs, by component, in MiB. */
+  static Map<String, Long> kindMemory() throws Exception {
+    Map<String, Long> budget = new LinkedHashMap<>();
+    for (ObjectNode object : RENDERED.get("kind")) {
+      String name = object.path("kind").asText() + "/" + object.at("/metadata/name").asText();
+      JsonNode spec = object.path("spec");
+      switch (object.path("kind").asText()) {
+        case "Deployment", "StatefulSet", "Job" -> {
+          long perPod = 0;
+          for (JsonNode container : spec.at("/template/spec/containers")) {
+            JsonNode resources = container.path("resources");
+            assertThat(resources.at("/requests/cpu").isMissingNode())
+                .as(name + " cpu request")
+                .isFalse();
+            assertThat(resources.at("/limits/memory").isMissingNode())
+                .as(name + " memory limit")
+                .isFalse();
+            perPod += memory(resources, name);
+          }
+          budget.put(name, spec.path("replicas").asLong(1) * perPod);
+        }
+        case "KafkaNodePool" ->
+            budget.put(name, spec.path("replicas").asLong() * memory(spec.path("resources"), name));
+        case "Kafka" ->
+            budget.put(
+                name + " entity operator",
+                memory(spec.at("/entityOperator/topicOperator/resources"), name)
+                    + memory(spec.at("/entityOperator/userOperator/resources"), name));
+        case "KafkaConnect" ->
+            budget.put(name, spec.path("replicas").asLong() * memory(spec.path("resources"), name));
+        case "FlinkDeployment" -> {
+          long slots = spec.at("/flinkConfiguration/taskmanager.numberOfTaskSlots").asLong();
+          long taskManagers = (spec.at("/job/parallelism").asLong() + slots - 1) / slots;
+          budget.put(
+              name,
+              quantityMiB(spec.at("/jobManager/resource/memory").asText())
+                  + taskManagers * quantityMiB(spec.at("/taskManager/resource/memory").asText()));
+        }
+        default -> {}
+      }
+    }
+    JsonNode strimzi = Chart.YAML.readTree(HOME.resolve("helm/operators/strimzi.yaml").toFile());
+    budget.put("Strimzi operator", memory(strimzi.path("resources"), "Strimzi"));
+    JsonNode flink =
+        Chart.YAML.readTree(HOME.resolve("helm/operators/flink-operator.yaml").toFile());
+    budget.put(
+        "Flink operator",
+        memory(flink.at("/operatorPod/resources"), "Flink operator")
+            + memory(flink.at("/operatorPod/webhook/resources"), "Flink webhook"));
+    JsonNode certManager =
+        Chart.YAML.readTree(HOME.resolve("helm/operators/cert-manager.yaml").toFile());
+    long certManagerMiB = memory(certManager.path("resources"), "cert-manager");
+    for (String part : List.of("webhook", "cainjector", "startupapicheck")) {
+      certManagerMiB += memory(certManager.at("/" + part + "/resources"), "cert-manager " + part);
+    }
+    budget.put("cert-manager", certManagerMiB);
+    budget.put("kind's control plane and node agents (allowance)", KIND_ALLOWANCE_MIB);
+    return budget;
+  }
+
+  @Test
+  void theKindInstallFitsTheLaptopBudgetTheReadmeStates() throws Exception {
+    Map<String, Long> budget = kindMemory();
+    long total = budget.values().stream().mapToLong(Long::longValue).sum();
+    Matcher stated =
+        Pattern.compile("give Docker at least (\\d+) GiB of memory")
+            .matcher(Files.readString(HOME.resolve("README.md")));
+    assertThat(stated.find()).as("the README states the laptop budget").isTrue();
+    long statedMiB = Long.parseLong(stated.group(1)) * 1024;
+    String breakdown = budget + " = " + total + " MiB";
+    assertThat(statedMiB).as(breakdown).isGreaterThanOrEqualTo(total);
+    // A budget far above the sum would ask a laptop for memory nothing uses.
+    assertThat(statedMiB - total).as(breakdown).isLessThan(1024);
+    assertThat(budget.keySet())
+        .anyMatch(k -> k.endsWith("entity operator"))
+        .anyMatch(k -> k.startsWith("Job/"))
+        .contains("Strimzi operator", "Flink operator", "cert-manager");
+  }
+
+  @Test
+  void theConnectorMayOverrideNoClientSetting() {
+    for (var rendering : RENDERED.entrySet()) {
+      JsonNode worker = ofKind(rendering.getValue(), "KafkaConnect").getFirst().at("/spec/config");
+      assertThat(worker.path("connector.client.config.override.policy").asText())
+          .as(rendering.getKey())
+          .isEqualTo("None");
+      assertThat(worker.path("producer.acks").asText()).isEqualTo("all");
+      assertThat(worker.path("producer.enable.idempotence").asBoolean()).isTrue();
+      ofKind(rendering.getValue(), "KafkaConnector")
+          .getFirst()
+          .at("/spec/config")
+          .properties()
+          .forEach(e -> assertThat(e.getKey()).doesNotContain(".override."));
+    }
+  }
+
+  @Test
+  void flinksDurableStorageIsReachableFromEveryFlinkPod() {
+    for (var rendering : RENDERED.entrySet()) {
+      JsonNode deployment = ofKind(rendering.getValue(), "FlinkDeployment").getFirst();
+      JsonNode settings = deployment.at("/spec/flinkConfiguration");
+      String checkpoints = settings.path("state.checkpoints.dir").asText();
+      String root = checkpoints.substring(0, checkpoints.length() - "/checkpoints".length());
+      assertThat(settings.path("high-availability.storageDir").asText()).isEqualTo(root + "/ha");
+      assertThat(settings.path("state.savepoints.dir").asText()).isEqualTo(root + "/savepoints");
+      assertThat(deployment.at("/spec/job/args").toString()).contains("\"" + checkpoints + "\"");
+      List<ObjectNode> claims =
+          ofKind(rendering.getValue(), "PersistentVolumeClaim").stream()
+              .filter(c -> c.at("/metadata/name").asText().equals("cdc-platform-analytics-data"))
+              .toList();
+      if (root.startsWith("file://")) {
+        assertThat(claims).as(rendering.getKey()).hasSize(1);
+        if (claims.getFirst().at("/spec/accessModes/0").asText().equals("ReadWriteOnce")) {
+          // One node can mount it: the TaskManager must be scheduled where the JobManager is.
+          JsonNode term =
+              deployment.at(
+                  "/spec/taskManager/podTemplate/spec/affinity/podAffinity"
+                      + "/requiredDuringSchedulingIgnoredDuringExecution/0");
+          assertThat(term.path("topologyKey").asText()).isEqualTo("kubernetes.io/hostname");
+          assertThat(term.at("/labelSelector/matchLabels").toString())
+              .isEqualTo("{\"app\":\"cdc-platform-analytics\",\"component\":\"jobmanager\"}");
+        }
+      } else {
+        assertThat(claims).as(rendering.getKey() + ": no volume with an object store").isEmpty();
+        assertThat(root).startsWith("s3://");
+        assertThat(deployment.at("/spec/podTemplate/spec/containers/0/env").toString())
+            .contains(
+                "{\"name\":\"ENABLE_BUILT_IN_PLUGINS\",\"value\":\"flink-s3-fs-presto-1.20.3.jar\"}");
+        assertThat(deployment.at("/spec/podTemplate/spec/volumes").toString())
+            .doesNotContain("flink-data");
+      }
+    }
+  }
+
+  @Test
+  void anObjectStoreWithoutALocationIsRefused(@TempDir Path dir) throws Exception {
+    Path values = dir.resolve("store.yaml");
+    Files.writeString(values, "flink:\n  storage:\n    type: objectStore\n");
+
+    assertThatThrownBy(() -> CHART.template(values))
+        .hasMessageContaining(
+            "flink.storage.uri: expected an object store location such as s3://bucket/path");
+  }
+
   @Test
   void theChartHasNoSettingThatDoesNothing() throws Exception {
     // Helm installs crds/ on the first install only and never templates it: a switch for it
