@@ -174,11 +174,16 @@ operators: namespace ## install cert-manager, Strimzi and the Flink Kubernetes O
 # $(IMAGE_REGISTRY)/<name>:0.1.0, each for linux/amd64 and linux/arm64. Plain HTTP is allowed
 # only for a registry on this machine.
 IMAGE_REGISTRY ?= localhost:$(REGISTRY_PORT)/cdc-platform
+# Images are tagged with the commit they are built from, so a rebuild never hides behind a tag a
+# node already has (pull policy IfNotPresent); a build with uncommitted changes is tagged -dirty
+# and deployed with pull policy Always.
+GIT_DIRTY := $(shell git status --porcelain --untracked-files=no 2>/dev/null | head -c1)
+IMAGE_TAG ?= 0.1.0-$(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(if $(GIT_DIRTY),-dirty)
 IMAGE_MODULES := ingest-job,source-setup,flink-app,operator-extensions,dashboard,kafka-runtime
 # The one platform of a tarball or a Docker daemon: this machine's.
 HOST_PLATFORM := linux/$(shell uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')
 JIB = $(MVN) $(MVN_QUIET) -Pimages -DskipTests -Dspotless.check.skip=true -pl $(IMAGE_MODULES) -am package \
-  -Dimage.registry=$(IMAGE_REGISTRY) $(if $(filter localhost:% 127.0.0.1:%,$(IMAGE_REGISTRY)),-Dimage.insecure=true)
+  -Dimage.registry=$(IMAGE_REGISTRY) -Dimage.tag=$(IMAGE_TAG) $(if $(filter localhost:% 127.0.0.1:%,$(IMAGE_REGISTRY)),-Dimage.insecure=true)
 
 images: jdk ## build the project's images (both architectures) with Jib and push them to the kind registry
 	$(JIB) jib:build
@@ -192,9 +197,8 @@ kind-load: jdk ## build the images into the local Docker daemon and load them in
 	$(call need,docker)
 	$(call need,kind)
 	$(JIB) jib:dockerBuild -Djib.from.platforms=$(HOST_PLATFORM)
-	kind load docker-image --name $(KIND_CLUSTER) $(IMAGE_REGISTRY)/ingest-job:0.1.0 $(IMAGE_REGISTRY)/flink-app:0.1.0 \
-	  $(IMAGE_REGISTRY)/source-setup:0.1.0 $(IMAGE_REGISTRY)/operator-extensions:0.1.0 $(IMAGE_REGISTRY)/dashboard:0.1.0 \
-	  $(IMAGE_REGISTRY)/kafka-connect:0.1.0
+	kind load docker-image --name $(KIND_CLUSTER) \
+	  $(foreach image,ingest-job flink-app source-setup operator-extensions dashboard kafka-connect,$(IMAGE_REGISTRY)/$(image):$(IMAGE_TAG))
 
 .PHONY: deploy
 deploy: namespace ## helm upgrade --install with the kind values, after creating the credentials Secrets
@@ -209,7 +213,8 @@ deploy: namespace ## helm upgrade --install with the kind values, after creating
 	kubectl -n $(NAMESPACE) get secret cdc-analytics-reader-credentials >/dev/null 2>&1 || \
 	  kubectl -n $(NAMESPACE) create secret generic cdc-analytics-reader-credentials \
 	    --from-literal=username=analytics_reader --from-literal=password=$$(openssl rand -hex 16)
-	helm upgrade --install cdc-platform helm/cdc-platform -n $(NAMESPACE) -f helm/values-kind.yaml --wait --timeout 15m
+	helm upgrade --install cdc-platform helm/cdc-platform -n $(NAMESPACE) -f helm/values-kind.yaml \
+	  --set images.tag=$(IMAGE_TAG) $(if $(findstring -dirty,$(IMAGE_TAG)),--set images.pullPolicy=Always) --wait --timeout 15m
 
 .PHONY: e2e
 e2e: ## end-to-end on kind: fresh analytics, a Ready CdcPipeline, every table equal to its oracle (skips without Docker)

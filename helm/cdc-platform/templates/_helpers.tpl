@@ -38,9 +38,18 @@ capabilities:
 {{ .root.Values.images.registry }}/{{ .name }}:{{ .root.Values.images.tag }}
 {{- end }}
 
-{{- /* The pipeline definition's files, name to content: values pipeline.files, else the chart's files/pipeline/. */}}
+{{- /* The pipeline definition's files, name to content: values pipeline.files, or the data of the ConfigMap pipeline.existingConfigMap read from the cluster at install, else the chart's files/pipeline/. Everything derived from the definition (the connector's tables, topics, ACLs, sink tables, the job's mounted copy) is rendered from these same files. */}}
 {{- define "cdc.pipelineFiles" -}}
-{{- if .Values.pipeline.files }}
+{{- if and .Values.pipeline.files .Values.pipeline.existingConfigMap }}
+{{- fail "pipeline: expected either files or existingConfigMap, got both" }}
+{{- end }}
+{{- if .Values.pipeline.existingConfigMap }}
+{{- $found := lookup "v1" "ConfigMap" .Release.Namespace .Values.pipeline.existingConfigMap }}
+{{- if not $found }}
+{{- fail (printf "pipeline.existingConfigMap: ConfigMap %s not found in namespace %s; it is read from the cluster at install, which helm template, dry runs and GitOps renderings cannot do: pass the files with pipeline.files there" .Values.pipeline.existingConfigMap .Release.Namespace) }}
+{{- end }}
+{{- toYaml $found.data }}
+{{- else if .Values.pipeline.files }}
 {{- toYaml .Values.pipeline.files }}
 {{- else }}
 {{- range $path, $_ := .Files.Glob "files/pipeline/*" }}

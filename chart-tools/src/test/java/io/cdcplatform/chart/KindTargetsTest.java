@@ -263,6 +263,23 @@ class KindTargetsTest {
         .isLessThan(first("configuring a node", c -> c.is("docker", "exec")).index());
   }
 
+  @Test
+  void theDeployedImagesAreTheOnesJustBuiltNotAStaleTag() throws Exception {
+    Call deploy =
+        first("installing the platform", c -> c.is("helm", "upgrade", "--install", "cdc-platform"));
+    String tag =
+        deploy.args().stream()
+            .filter(a -> a.startsWith("images.tag="))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no images.tag in " + deploy.line()))
+            .substring("images.tag=".length());
+    // The commit the images are built from; with uncommitted changes, pulled every time.
+    assertThat(tag).matches("0\\.1\\.0-[0-9a-f]{12}(-dirty)?");
+    assertThat(deploy.args().contains("images.pullPolicy=Always"))
+        .isEqualTo(tag.endsWith("-dirty"));
+    assertThat(KubernetesRulesTest.makeDryRun("images")).contains("-Dimage.tag=" + tag + " ");
+  }
+
   /** Registries kind nodes pull from without configuration (public, HTTPS). */
   static final Set<String> PUBLIC_REGISTRIES =
       Set.of("docker.io", "quay.io", "ghcr.io", "registry.k8s.io");

@@ -177,6 +177,29 @@ class PipelineRenderingTest {
             definition.sinkTables().stream().map(TableName::qualified).toList());
   }
 
+  @Test
+  void anExistingConfigMapIsReadAtInstallAndRefusedWhereNoClusterCanBeRead(@TempDir Path folder)
+      throws IOException {
+    Path values = folder.resolve("values.yaml");
+    Files.writeString(values, "pipeline:\n  existingConfigMap: my-pipeline\n");
+    // Without a cluster there is no ConfigMap to read: helm template's lookup finds nothing and
+    // the chart says so in one line; helm-java's lookup tries a cluster and fails on the call.
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> CHART.template(values))
+        .satisfies(
+            e ->
+                assertThat(e.getMessage())
+                    .containsAnyOf(
+                        "pipeline.existingConfigMap: ConfigMap my-pipeline not found in namespace"
+                            + " cdc; it is read from the cluster at install",
+                        "at <lookup \"v1\" \"ConfigMap\" .Release.Namespace"
+                            + " .Values.pipeline.existingConfigMap>"));
+
+    Files.writeString(
+        values, "pipeline:\n  existingConfigMap: my-pipeline\n  files:\n    pipeline.yaml: x\n");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> CHART.template(values))
+        .hasMessageContaining("pipeline: expected either files or existingConfigMap, got both");
+  }
+
   private static List<ObjectNode> ofKind(List<ObjectNode> rendered, String kind) {
     return rendered.stream().filter(o -> o.path("kind").asText().equals(kind)).toList();
   }
