@@ -176,7 +176,7 @@ operators: namespace ## install cert-manager, Strimzi and the Flink Kubernetes O
 IMAGE_REGISTRY ?= localhost:$(REGISTRY_PORT)/cdc-platform
 # Images are tagged with the commit they are built from, so a rebuild never hides behind a tag a
 # node already has (pull policy IfNotPresent); a build with uncommitted changes is tagged -dirty
-# and deployed with pull policy Always.
+# and deployed with pull policy Always. make images also pushes the tag 0.1.0 that manifests/ names.
 GIT_DIRTY := $(shell git status --porcelain --untracked-files=no 2>/dev/null | head -c1)
 IMAGE_TAG ?= 0.1.0-$(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(if $(GIT_DIRTY),-dirty)
 IMAGE_MODULES := ingest-job,source-setup,flink-app,operator-extensions,dashboard,kafka-runtime
@@ -186,7 +186,7 @@ JIB = $(MVN) $(MVN_QUIET) -Pimages -DskipTests -Dspotless.check.skip=true -pl $(
   -Dimage.registry=$(IMAGE_REGISTRY) -Dimage.tag=$(IMAGE_TAG) $(if $(filter localhost:% 127.0.0.1:%,$(IMAGE_REGISTRY)),-Dimage.insecure=true)
 
 images: jdk ## build the project's images (both architectures) with Jib and push them to the kind registry
-	$(JIB) jib:build
+	$(JIB) jib:build -Djib.to.tags=0.1.0
 
 .PHONY: images-tar
 images-tar: jdk ## build the images as tarballs in <module>/target/jib-image.tar (no registry, no Docker)

@@ -277,7 +277,10 @@ class KindTargetsTest {
     assertThat(tag).matches("0\\.1\\.0-[0-9a-f]{12}(-dirty)?");
     assertThat(deploy.args().contains("images.pullPolicy=Always"))
         .isEqualTo(tag.endsWith("-dirty"));
-    assertThat(KubernetesRulesTest.makeDryRun("images")).contains("-Dimage.tag=" + tag + " ");
+    assertThat(KubernetesRulesTest.makeDryRun("images"))
+        .contains("-Dimage.tag=" + tag + " ")
+        // manifests/ names the chart's own tag: it is pushed too.
+        .contains("-Djib.to.tags=0.1.0");
   }
 
   /** Registries kind nodes pull from without configuration (public, HTTPS). */
