@@ -210,6 +210,9 @@ deploy: namespace ## helm upgrade --install with the kind values, after creating
 	kubectl -n $(NAMESPACE) get secret cdc-capture-credentials >/dev/null 2>&1 || \
 	  kubectl -n $(NAMESPACE) create secret generic cdc-capture-credentials \
 	    --from-literal=username=cdc_capture --from-literal=password=$$(openssl rand -hex 16)
+	kubectl -n $(NAMESPACE) get secret cdc-analytics-writer-credentials >/dev/null 2>&1 || \
+	  kubectl -n $(NAMESPACE) create secret generic cdc-analytics-writer-credentials \
+	    --from-literal=username=analytics_writer --from-literal=password=$$(openssl rand -hex 16)
 	kubectl -n $(NAMESPACE) get secret cdc-analytics-reader-credentials >/dev/null 2>&1 || \
 	  kubectl -n $(NAMESPACE) create secret generic cdc-analytics-reader-credentials \
 	    --from-literal=username=analytics_reader --from-literal=password=$$(openssl rand -hex 16)

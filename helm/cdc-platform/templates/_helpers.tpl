@@ -123,3 +123,13 @@ message.key.columns: {{ join ";" $keys | quote }}
 {{- else -}}{{ fail (printf "expected a size in bytes, Ki, Mi, Gi or Ti (e.g. 5Gi), got %q" $size) }}
 {{- end -}}
 {{- end }}
+
+{{- /* The schemas of the definition's analytics tables, each once, as a YAML list. */}}
+{{- define "cdc.sinkSchemas" -}}
+{{- /* The platform's own tables (freshness, latency) are in analytics. */}}
+{{- $schemas := list "analytics" }}
+{{- range include "cdc.outputs" . | fromYamlArray }}
+{{- $schemas = append $schemas (first (splitList "." .table)) }}
+{{- end }}
+{{- toYaml ($schemas | uniq | sortAlpha) }}
+{{- end }}

@@ -1,7 +1,5 @@
 -- The platform's own table, beside the analytics tables the job creates from each declared
 -- analytic's result.
-CREATE SCHEMA IF NOT EXISTS analytics;
-
 -- Per minute of write time: how long changes took from their commit in the source database to the
 -- commit of the results that include them (count and nearest-rank percentiles, milliseconds).
 CREATE TABLE IF NOT EXISTS analytics.pipeline_latency_minute (

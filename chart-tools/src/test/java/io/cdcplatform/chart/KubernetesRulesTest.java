@@ -616,6 +616,33 @@ class KubernetesRulesTest {
   }
 
   @Test
+  void theAnalyticsJobWritesAsItsOwnRoleNotAsTheSourcesOwner() {
+    for (var rendering : RENDERED.entrySet()) {
+      JsonNode deployment = ofKind(rendering.getValue(), "FlinkDeployment").getFirst();
+      String env = deployment.at("/spec/podTemplate/spec/containers/0/env").toString();
+      assertThat(env)
+          .as(rendering.getKey())
+          .contains(
+              "{\"name\":\"ANALYTICS_JDBC_USER\",\"valueFrom\":{\"secretKeyRef\":{\"name\":\"cdc-analytics-writer-credentials\",\"key\":\"username\"}}}")
+          .doesNotContain("owner-password");
+      assertThat(deployment.at("/spec/job/args").toString()).doesNotContain("shop_owner");
+    }
+    // The in-cluster database gives the role the analytics schemas, and nothing of the shop's.
+    String init =
+        ofKind(RENDERED.get("kind"), "ConfigMap").stream()
+            .filter(c -> c.at("/metadata/name").asText().endsWith("-postgres-init"))
+            .findFirst()
+            .orElseThrow()
+            .at("/data/01-roles.sh")
+            .asText();
+    assertThat(init)
+        .contains("CREATE ROLE :\"writer_name\" LOGIN PASSWORD :'writer_password';")
+        .contains("CREATE SCHEMA IF NOT EXISTS analytics AUTHORIZATION :\"writer_name\";");
+    assertThat(init.lines().filter(l -> l.contains("writer_name")).toList())
+        .noneMatch(l -> l.contains("shop") || l.contains("GRANT"));
+  }
+
+  @Test
   void theChartHasNoSettingThatDoesNothing() throws Exception {
     // Helm installs crds/ on the first install only and never templates it: a switch for it
     // cannot work.

@@ -42,11 +42,12 @@ final class AnalyticsSchema {
     }
     Set<String> schemas = new LinkedHashSet<>(List.of("analytics"));
     try (Statement statement = db.createStatement()) {
+      ensureSchema(db, "analytics");
       statement.execute(ddl);
       for (AnalyticsPlan.Planned plan : plans) {
         Analytic analytic = plan.analytic();
         schemas.add(analytic.table().schema());
-        statement.execute("CREATE SCHEMA IF NOT EXISTS " + analytic.table().schema());
+        ensureSchema(db, analytic.table().schema());
         statement.execute(
             "CREATE TABLE IF NOT EXISTS "
                 + analytic.table().qualified()
@@ -140,6 +141,39 @@ final class AnalyticsSchema {
                   + ") but the analytic yields ("
                   + String.join(", ", expected)
                   + "); drop the table to have it rebuilt"));
+    }
+  }
+
+  /**
+   * Creates a schema of the analytics tables unless it exists. The job's role usually owns schemas
+   * made for it and may not create others (no CREATE on the database), and PostgreSQL checks that
+   * privilege even for CREATE SCHEMA IF NOT EXISTS: so look first.
+   */
+  private static void ensureSchema(Connection db, String schema) throws SQLException {
+    try (var query = db.prepareStatement("SELECT 1 FROM pg_namespace WHERE nspname = ?")) {
+      query.setString(1, schema);
+      try (var rs = query.executeQuery()) {
+        if (rs.next()) {
+          return;
+        }
+      }
+    }
+    try (Statement statement = db.createStatement()) {
+      statement.execute("CREATE SCHEMA " + schema);
+    } catch (SQLException e) {
+      throw new SQLException(
+          "schema "
+              + schema
+              + " of the analytics tables does not exist and the job's role "
+              + db.getMetaData().getUserName()
+              + " may not create it ("
+              + e.getMessage().lines().findFirst().orElse("")
+              + "): create it with CREATE SCHEMA "
+              + schema
+              + " AUTHORIZATION "
+              + db.getMetaData().getUserName(),
+          e.getSQLState(),
+          e);
     }
   }
 }

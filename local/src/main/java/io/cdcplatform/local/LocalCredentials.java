@@ -15,6 +15,14 @@ final class LocalCredentials {
   static final String CAPTURE_PASSWORD = "local-cdc-capture";
   static final String PUBLICATION = "cdc_publication";
 
+  /**
+   * The analytics job's login: it owns the schemas of the analytics tables and may not read or
+   * change the captured tables.
+   */
+  static final String WRITER = "analytics_writer";
+
+  static final String WRITER_PASSWORD = "local-analytics-writer";
+
   /** The read-only login of the dashboard: SELECT on the analytics tables only. */
   static final String READER = "analytics_reader";
 

@@ -366,6 +366,7 @@ public final class LocalPipeline implements Callable<Integer> {
       throw new IllegalStateException("source setup: " + e.getMessage(), e);
     }
     // The dashboard's login; the analytics job grants it SELECT on its tables when it creates them.
+    // The job's own login owns the schemas of its tables and nothing else, as on Kubernetes.
     try (Connection superuser = postgres.superuserConnection();
         java.sql.Statement sql = superuser.createStatement()) {
       sql.execute(
@@ -374,6 +375,20 @@ public final class LocalPipeline implements Callable<Integer> {
               + " LOGIN PASSWORD '"
               + LocalCredentials.READER_PASSWORD
               + "'");
+      sql.execute(
+          "CREATE ROLE "
+              + LocalCredentials.WRITER
+              + " LOGIN PASSWORD '"
+              + LocalCredentials.WRITER_PASSWORD
+              + "'");
+      for (String schema :
+          new java.util.TreeSet<>(
+              pipeline.sinkTables().stream()
+                  .map(io.cdcplatform.pipeline.TableName::schema)
+                  .toList())) {
+        sql.execute(
+            "CREATE SCHEMA IF NOT EXISTS " + schema + " AUTHORIZATION " + LocalCredentials.WRITER);
+      }
     }
     out.printf(
         Locale.ROOT,
@@ -465,10 +480,11 @@ public final class LocalPipeline implements Callable<Integer> {
 
   /** What the health probes need to find each stage of this pipeline. */
   PipelineProbes.Targets healthTargets(ChartFiles chart) {
+    // As the reconciler on Kubernetes: the read-only login sees the slot and the analytics tables.
     return new PipelineProbes.Targets(
         postgres.jdbcUrl(),
-        LocalCredentials.OWNER,
-        LocalCredentials.OWNER_PASSWORD,
+        LocalCredentials.READER,
+        LocalCredentials.READER_PASSWORD,
         chart.connector().get("slot.name"),
         Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
         "local",

@@ -103,6 +103,31 @@ class ExamplePipelineIT {
     assertNoDeadLetters();
   }
 
+  @Test
+  @Order(3)
+  void theJobsOwnRoleOwnsTheAnalyticsAndCannotTouchTheSource() throws Exception {
+    assertThat(count("SELECT count(*) FROM pg_tables WHERE schemaname = 'analytics'"))
+        .isEqualTo(
+            count(
+                "SELECT count(*) FROM pg_tables WHERE schemaname = 'analytics'"
+                    + " AND tableowner = '"
+                    + LocalCredentials.WRITER
+                    + "'"));
+    try (Connection writer =
+            java.sql.DriverManager.getConnection(
+                pipeline.postgres().jdbcUrl(),
+                LocalCredentials.WRITER,
+                LocalCredentials.WRITER_PASSWORD);
+        Statement statement = writer.createStatement()) {
+      for (String sql :
+          List.of("SELECT count(*) FROM iot.readings", "DELETE FROM iot.sites WHERE false")) {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> statement.execute(sql))
+            .as(sql)
+            .hasMessageContaining("permission denied");
+      }
+    }
+  }
+
   private static SqlWorkload workload() {
     return new SqlWorkload(
         pipeline.postgres().jdbcUrl(),
