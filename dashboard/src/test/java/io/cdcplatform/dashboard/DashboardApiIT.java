@@ -57,6 +57,8 @@ class DashboardApiIT {
       sql.execute("CREATE ROLE " + READER + " LOGIN PASSWORD '" + READER_PASSWORD + "'");
       sql.execute("CREATE SCHEMA shop");
       sql.execute("CREATE TABLE shop.customers (id bigint PRIMARY KEY, email text)");
+      // The job's schema (the job creates it, or finds it made for its role).
+      sql.execute("CREATE SCHEMA analytics");
       sql.execute(
           Files.readString(
               Path.of(
