@@ -43,6 +43,22 @@ public final class Chart {
     return template.call();
   }
 
+  /** {@code helm template} with these values, given as YAML text rather than a file. */
+  public String templateWith(String valuesYaml) {
+    Path file = null;
+    try {
+      file = java.nio.file.Files.createTempFile("cdc-values-", ".yaml");
+      java.nio.file.Files.writeString(file, valuesYaml);
+      return template(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the values to a temporary file", e);
+    } finally {
+      if (file != null) {
+        file.toFile().delete();
+      }
+    }
+  }
+
   /**
    * The CRDs of the chart's {@code crds/} folder, which Helm installs before the templates and
    * never templates, and which manifests/ must carry too.

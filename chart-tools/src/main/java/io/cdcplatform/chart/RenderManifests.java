@@ -137,12 +137,7 @@ public final class RenderManifests {
     int index = 0;
     for (ObjectNode object : sorted) {
       withWave(object);
-      String name =
-          "%03d-%s-%s.yaml"
-              .formatted(
-                  ++index,
-                  object.path("kind").asText().toLowerCase(Locale.ROOT),
-                  object.path("metadata").path("name").asText());
+      String name = fileName(++index, object);
       names.add(name);
       files.put(folder + "/" + name, HEADER + yaml(object));
     }
@@ -173,12 +168,7 @@ public final class RenderManifests {
       withWave(object);
       ObjectNode original = before.get(id(object));
       if (original == null) {
-        String name =
-            "%03d-%s-%s.yaml"
-                .formatted(
-                    ++extra,
-                    object.path("kind").asText().toLowerCase(Locale.ROOT),
-                    object.at("/metadata/name").asText());
+        String name = fileName(++extra, object);
         files.put("kind/" + name, HEADER + yaml(object));
         resources.append("  - ").append(name).append('\n');
         continue;
@@ -256,6 +246,15 @@ public final class RenderManifests {
       return;
     }
     operations.addObject().put("op", "replace").put("path", path).set("value", to);
+  }
+
+  /** An object's file: its place in the folder's apply order, its kind and name. */
+  private static String fileName(int index, JsonNode object) {
+    return "%03d-%s-%s.yaml"
+        .formatted(
+            index,
+            object.path("kind").asText().toLowerCase(Locale.ROOT),
+            object.at("/metadata/name").asText());
   }
 
   private static String pointer(String name) {

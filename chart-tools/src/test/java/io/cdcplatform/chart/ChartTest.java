@@ -227,14 +227,11 @@ class ChartTest {
   }
 
   @Test
-  void theGrafanaDashboardIsAConfigMapForTheSidecarOverTheAnalyticsTables(@TempDir Path dir)
-      throws Exception {
-    Path values = dir.resolve("grafana.yaml");
-    Files.writeString(
-        values, "dashboard:\n  grafana:\n    enabled: true\n    datasourceUid: pg-main\n");
+  void theGrafanaDashboardIsAConfigMapForTheSidecarOverTheAnalyticsTables() throws Exception {
+    String values = "dashboard:\n  grafana:\n    enabled: true\n    datasourceUid: pg-main\n";
 
     JsonNode configMap =
-        ofKind(Chart.objects(CHART.template(values)), "ConfigMap").stream()
+        ofKind(Chart.objects(CHART.templateWith(values)), "ConfigMap").stream()
             .filter(c -> c.at("/metadata/labels/grafana_dashboard").asText().equals("1"))
             .findFirst()
             .orElseThrow();

@@ -21,7 +21,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What the chart must satisfy on a real cluster, each rule written down from the upstream source it
@@ -183,15 +182,14 @@ class KubernetesRulesTest {
   }
 
   @Test
-  void strimzisInClusterBuildIsOptionalAndItsPodIsNotRestricted(@TempDir Path dir)
-      throws Exception {
-    Path values = dir.resolve("build.yaml");
-    Files.writeString(
-        values,
-        "connect:\n  build:\n    enabled: true\n    pushOptions: [\"--tls-verify=false\"]\n");
+  void strimzisInClusterBuildIsOptionalAndItsPodIsNotRestricted() throws Exception {
+    List<ObjectNode> rendered =
+        Chart.objects(
+            CHART.templateWith(
+                "connect:\n  build:\n    enabled: true\n"
+                    + "    pushOptions: [\"--tls-verify=false\"]\n"));
 
-    JsonNode connect =
-        ofKind(Chart.objects(CHART.template(values)), "KafkaConnect").getFirst().path("spec");
+    JsonNode connect = ofKind(rendered, "KafkaConnect").getFirst().path("spec");
 
     assertThat(connect.has("image")).as("a build replaces the image").isFalse();
     assertThat(connect.at("/build/output/additionalPushOptions/0").asText())
@@ -216,10 +214,7 @@ class KubernetesRulesTest {
     assertThat(artifact.path("sha512sum").asText()).isEqualTo(sha512(archive));
     assertThat(
             RestrictedProfile.violations(
-                "build",
-                pods(List.of(
-                        ofKind(Chart.objects(CHART.template(values)), "KafkaConnect").getFirst()))
-                    .get("KafkaConnect/cdc-connect build")))
+                "build", pods(rendered).get("KafkaConnect/cdc-connect build")))
         .isNotEmpty();
   }
 
@@ -292,13 +287,10 @@ class KubernetesRulesTest {
   }
 
   @Test
-  void aVolumeTooSmallForTheVerdictsWalWarningIsRefusedWithTheReason(@TempDir Path dir)
-      throws Exception {
-    Path values = dir.resolve("small.yaml");
-    Files.writeString(
-        values, "postgres:\n  storage:\n    size: 512Mi\n  maxSlotWalKeepPercent: 40\n");
+  void aVolumeTooSmallForTheVerdictsWalWarningIsRefusedWithTheReason() {
+    String values = "postgres:\n  storage:\n    size: 512Mi\n  maxSlotWalKeepPercent: 40\n";
 
-    assertThatThrownBy(() -> CHART.template(values))
+    assertThatThrownBy(() -> CHART.templateWith(values))
         .hasMessageContaining("postgres.maxSlotWalKeepPercent: 40% of 512Mi keeps 204MiB")
         .hasMessageContaining("maxRetainedWal (256MiB");
   }
@@ -606,11 +598,8 @@ class KubernetesRulesTest {
   }
 
   @Test
-  void anObjectStoreWithoutALocationIsRefused(@TempDir Path dir) throws Exception {
-    Path values = dir.resolve("store.yaml");
-    Files.writeString(values, "flink:\n  storage:\n    type: objectStore\n");
-
-    assertThatThrownBy(() -> CHART.template(values))
+  void anObjectStoreWithoutALocationIsRefused() {
+    assertThatThrownBy(() -> CHART.templateWith("flink:\n  storage:\n    type: objectStore\n"))
         .hasMessageContaining(
             "flink.storage.uri: expected an object store location such as s3://bucket/path");
   }

@@ -178,13 +178,11 @@ class PipelineRenderingTest {
   }
 
   @Test
-  void anExistingConfigMapIsReadAtInstallAndRefusedWhereNoClusterCanBeRead(@TempDir Path folder)
-      throws IOException {
-    Path values = folder.resolve("values.yaml");
-    Files.writeString(values, "pipeline:\n  existingConfigMap: my-pipeline\n");
+  void anExistingConfigMapIsReadAtInstallAndRefusedWhereNoClusterCanBeRead() {
+    String values = "pipeline:\n  existingConfigMap: my-pipeline\n";
     // Without a cluster there is no ConfigMap to read: helm template's lookup finds nothing and
     // the chart says so in one line; helm-java's lookup tries a cluster and fails on the call.
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> CHART.template(values))
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> CHART.templateWith(values))
         .satisfies(
             e ->
                 assertThat(e.getMessage())
@@ -194,9 +192,8 @@ class PipelineRenderingTest {
                         "at <lookup \"v1\" \"ConfigMap\" .Release.Namespace"
                             + " .Values.pipeline.existingConfigMap>"));
 
-    Files.writeString(
-        values, "pipeline:\n  existingConfigMap: my-pipeline\n  files:\n    pipeline.yaml: x\n");
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> CHART.template(values))
+    String both = values + "  files:\n    pipeline.yaml: x\n";
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> CHART.templateWith(both))
         .hasMessageContaining("pipeline: expected either files or existingConfigMap, got both");
   }
 

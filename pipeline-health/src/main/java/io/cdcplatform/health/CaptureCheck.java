@@ -23,16 +23,10 @@ final class CaptureCheck {
       return Condition.failing(
           Stage.CAPTURE, Reason.CONNECTOR_MISSING, name + " is not known to Kafka Connect");
     }
-    if ("FAILED".equals(capture.state()) && exhausted(capture)) {
-      return Condition.failing(
-          Stage.CAPTURE,
-          Reason.RESTARTS_EXHAUSTED,
-          name + " is FAILED" + capture.restarts().describe());
-    }
     if (!"RUNNING".equals(capture.state())) {
       return Condition.failing(
           Stage.CAPTURE,
-          Reason.CONNECTOR_NOT_RUNNING,
+          reason(capture, capture.state(), Reason.CONNECTOR_NOT_RUNNING),
           name + " is " + capture.state() + restartNote(capture, capture.state()));
     }
     if (capture.tasks().isEmpty()) {
@@ -40,10 +34,9 @@ final class CaptureCheck {
     }
     for (CaptureObservation.Task task : capture.tasks()) {
       if (!"RUNNING".equals(task.state())) {
-        boolean exhausted = "FAILED".equals(task.state()) && exhausted(capture);
         return Condition.failing(
             Stage.CAPTURE,
-            exhausted ? Reason.RESTARTS_EXHAUSTED : Reason.TASK_NOT_RUNNING,
+            reason(capture, task.state(), Reason.TASK_NOT_RUNNING),
             name
                 + " task "
                 + task.id()
@@ -63,8 +56,11 @@ final class CaptureCheck {
         name + " and its " + capture.tasks().size() + " task(s) are RUNNING");
   }
 
-  private static boolean exhausted(CaptureObservation capture) {
-    return capture.restarts() != null && capture.restarts().exhausted();
+  /** A FAILED connector or task the operator will not restart again is its own reason. */
+  private static Reason reason(CaptureObservation capture, String state, Reason otherwise) {
+    return "FAILED".equals(state) && capture.restarts() != null && capture.restarts().exhausted()
+        ? Reason.RESTARTS_EXHAUSTED
+        : otherwise;
   }
 
   /** What the operator does about a failure: only FAILED is restarted automatically. */
