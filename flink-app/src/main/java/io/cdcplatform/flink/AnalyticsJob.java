@@ -164,6 +164,7 @@ public final class AnalyticsJob {
     SingleOutputStreamOperator<Long> routed =
         decoded
             .keyBy(ChangeRouter::key)
+            .connect(decoded.getSideOutput(DeadLetters.TRUNCATES).broadcast(ChangeRouter.TRUNCATES))
             .process(new ChangeRouter(layouts))
             .name("change-router")
             .uid("change-router");

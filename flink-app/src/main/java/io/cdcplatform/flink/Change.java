@@ -1,13 +1,11 @@
 package io.cdcplatform.flink;
 
 import java.io.Serializable;
-import java.util.function.Consumer;
-import org.apache.flink.types.Row;
-import org.apache.flink.types.RowKind;
 
 /**
- * One record of a change topic, decoded: a row change of a captured table, or a record that could
- * not be decoded (poison) with the reason, kept whole so it can go to the dead-letter topic.
+ * One record of a change topic, decoded: a row change or a truncate of a captured table, or a
+ * record that could not be decoded (poison) with the reason, kept whole so it can go to the
+ * dead-letter topic.
  */
 public final class Change implements Serializable {
 
@@ -41,31 +39,9 @@ public final class Change implements Serializable {
     return reason != null;
   }
 
-  /** The changelog rows this change stands for: a retraction of the old row, then the new one. */
-  void emitRows(TableLayout layout, Consumer<Row> out) {
-    switch (op) {
-      case "c":
-      case "r":
-        out.accept(row(layout, RowKind.INSERT, after));
-        break;
-      case "u":
-        out.accept(row(layout, RowKind.UPDATE_BEFORE, before));
-        out.accept(row(layout, RowKind.UPDATE_AFTER, after));
-        break;
-      case "d":
-        out.accept(row(layout, RowKind.DELETE, before));
-        break;
-      default:
-        throw new IllegalStateException("not a row change: op " + op);
-    }
-  }
-
-  private static Row row(TableLayout layout, RowKind kind, Object[] values) {
-    Row row = new Row(kind, values.length);
-    for (int i = 0; i < values.length; i++) {
-      row.setField(i, layout.columns().get(i).kind().external(values[i]));
-    }
-    return row;
+  /** A truncate of the table: no key, no rows; it removes every row committed before it. */
+  boolean truncate() {
+    return "t".equals(op);
   }
 
   String coordinates() {

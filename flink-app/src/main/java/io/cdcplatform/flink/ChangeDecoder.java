@@ -16,9 +16,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * Decodes Debezium's JSON change events (no embedded schema) of the captured tables, each column by
  * the type the source's catalog gives it ({@link ColumnKind}). It never throws: a record it cannot
  * decode becomes a poison {@link Change} naming what was wrong, so that one bad record goes to the
- * dead-letter topic instead of failing the job over and over. Tombstones (a null value after a
- * delete, for log compaction) carry no change and are skipped. Columns the event carries beyond the
- * catalog's (one added since the job started) are ignored: no analytic can use them yet.
+ * dead-letter topic instead of failing the job over and over. A truncate becomes a change of its
+ * table with no key and no rows. Tombstones (a null value after a delete, for log compaction) carry
+ * no change and are skipped. Columns the event carries beyond the catalog's (one added since the
+ * job started) are ignored: no analytic can use them yet.
  */
 final class ChangeDecoder implements KafkaRecordDeserializationSchema<Change> {
 
@@ -92,12 +93,12 @@ final class ChangeDecoder implements KafkaRecordDeserializationSchema<Change> {
           change.before = row(table, event.get("before"), "before");
           break;
         case "t":
-          throw new ColumnKind.Refused(
-              "truncate of "
-                  + table.name()
-                  + " cannot be applied row by row; the analytics need a fresh snapshot");
+          // No key and no rows: the router applies it to every row of the table.
+          change.eventMillis = change.sourceMillis;
+          change.table = table.index();
+          return change;
         default:
-          throw new ColumnKind.Refused("op '" + op + "': expected one of c, r, u, d");
+          throw new ColumnKind.Refused("op '" + op + "': expected one of c, r, u, d, t");
       }
       Object[] image = change.after != null ? change.after : change.before;
       change.key = key(table, image);

@@ -14,8 +14,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Sends records that could not be decoded to the dead-letter topic, with the reason and where they
- * were read, and counts them ({@code deadLetters}); decoded changes go on. The job neither fails
- * nor restarts over a bad record, and nothing is dropped without a trace.
+ * were read, and counts them ({@code deadLetters}); truncates go to their own side output, row
+ * changes go on. The job neither fails nor restarts over a bad record, and nothing is dropped
+ * without a trace.
  */
 final class DeadLetters extends ProcessFunction<Change, Change> {
 
@@ -23,6 +24,9 @@ final class DeadLetters extends ProcessFunction<Change, Change> {
   private static final Logger LOG = LoggerFactory.getLogger(DeadLetters.class);
 
   static final OutputTag<Change> TAG = new OutputTag<>("dead-letters") {};
+
+  /** Truncates, which apply to every row of their table rather than to one key. */
+  static final OutputTag<Change> TRUNCATES = new OutputTag<>("truncates") {};
 
   private transient Counter deadLetters;
 
@@ -37,6 +41,9 @@ final class DeadLetters extends ProcessFunction<Change, Change> {
       deadLetters.inc();
       LOG.warn("dead letter from {}: {}", change.coordinates(), change.reason);
       context.output(TAG, change);
+    } else if (change.truncate()) {
+      LOG.info("truncate of table {} at LSN {}", change.topic, change.lsn);
+      context.output(TRUNCATES, change);
     } else {
       out.collect(change);
     }

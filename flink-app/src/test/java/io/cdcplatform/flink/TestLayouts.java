@@ -16,6 +16,22 @@ final class TestLayouts {
    */
   static TableLayout layout(
       int index, String table, List<Integer> key, int eventTime, String... columns) {
+    return layout(index, table, key, true, eventTime, columns);
+  }
+
+  /** A table whose key is declared, not its primary key: several rows may share it. */
+  static TableLayout withoutPrimaryKey(
+      int index, String table, List<Integer> key, int eventTime, String... columns) {
+    return layout(index, table, key, false, eventTime, columns);
+  }
+
+  private static TableLayout layout(
+      int index,
+      String table,
+      List<Integer> key,
+      boolean primaryKey,
+      int eventTime,
+      String... columns) {
     List<SourceColumn> parsed = new ArrayList<>();
     for (String column : columns) {
       boolean nullable = column.endsWith(" null");
@@ -36,7 +52,7 @@ final class TestLayouts {
         "cdc." + table,
         parsed,
         key,
-        true,
+        primaryKey,
         eventTime,
         table.endsWith(".heartbeat"),
         Map.of());

@@ -1,0 +1,164 @@
+package io.cdcplatform.flink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.apache.flink.types.Row;
+import org.apache.flink.types.RowKind;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The router, event by event: what it passes on per table, and how a truncate applies. */
+class ChangeRouterTest {
+
+  private static final TableLayout ITEMS =
+      TestLayouts.layout(0, "app.items", List.of(0), -1, "id bigint", "label text");
+
+  /** Readings share a sensor id: the declared key is not unique. */
+  private static final TableLayout READINGS =
+      TestLayouts.withoutPrimaryKey(
+          1, "app.readings", List.of(0), -1, "sensor bigint", "value bigint");
+
+  private KeyedBroadcastOperatorTestHarness<String, Change, Change, Long> harness;
+
+  @BeforeEach
+  void open() throws Exception {
+    harness =
+        ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(
+            new ChangeRouter(List.of(ITEMS, READINGS)),
+            ChangeRouter::key,
+            Types.STRING,
+            ChangeRouter.TRUNCATES);
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    harness.close();
+  }
+
+  @Test
+  void theKeptVersionIsRetractedAndRedeliveriesAreDropped() throws Exception {
+    change(ITEMS, "c", 10, null, row(1, "a"));
+    change(ITEMS, "u", 20, row(1, "a"), row(1, "b"));
+    change(ITEMS, "u", 20, row(1, "a"), row(1, "b"));
+    change(ITEMS, "d", 30, row(1, "b"), null);
+
+    assertThat(rows(ITEMS)).containsExactly("+I[1, a]", "-U[1, a]", "+U[1, b]", "-D[1, b]");
+    assertThat(harness.extractOutputValues()).hasSize(3);
+  }
+
+  @Test
+  void aTruncateRetractsEveryRowOfItsTableCommittedBeforeIt() throws Exception {
+    change(ITEMS, "c", 10, null, row(1, "a"));
+    change(ITEMS, "c", 11, null, row(2, "b"));
+    change(READINGS, "c", 12, null, row(7, 70));
+    truncate(ITEMS, 20);
+    change(ITEMS, "c", 21, null, row(1, "again"));
+
+    assertThat(net(ITEMS)).containsExactly("+I[1, again]");
+    assertThat(net(READINGS)).containsExactly("+I[7, 70]");
+  }
+
+  @Test
+  void aChangeCommittedBeforeATruncateButArrivingAfterItIsDropped() throws Exception {
+    change(ITEMS, "c", 10, null, row(1, "a"));
+    truncate(ITEMS, 20);
+    // Another partition was behind: these were committed before the truncate.
+    change(ITEMS, "u", 15, row(1, "a"), row(1, "late"));
+    change(ITEMS, "c", 16, null, row(2, "late"));
+
+    assertThat(net(ITEMS)).isEmpty();
+  }
+
+  @Test
+  void changesCommittedAfterATruncateThatArriveBeforeItSurviveIt() throws Exception {
+    // TRUNCATE inside a transaction: insert 1, truncate, insert 1 and 2 again, all in one commit.
+    change(ITEMS, "c", 10, null, row(1, "before"));
+    change(ITEMS, "c", 30, null, row(1, "after"));
+    change(ITEMS, "c", 31, null, row(2, "after"));
+    truncate(ITEMS, 20);
+    truncate(ITEMS, 20);
+
+    assertThat(net(ITEMS)).containsExactlyInAnyOrder("+I[1, after]", "+I[2, after]");
+  }
+
+  @Test
+  void rowsSharingADeclaredKeyAreEachKeptRetractedAndTruncated() throws Exception {
+    // One snapshot gives both identical rows the same LSN; both are applied.
+    change(READINGS, "r", 5, null, row(7, 70));
+    change(READINGS, "r", 5, null, row(7, 70));
+    change(READINGS, "c", 6, null, row(7, 71));
+    change(READINGS, "d", 8, row(7, 70), null);
+    assertThat(net(READINGS)).containsExactlyInAnyOrder("+I[7, 70]", "+I[7, 71]");
+
+    change(READINGS, "c", 40, null, row(7, 72));
+    truncate(READINGS, 30);
+
+    assertThat(net(READINGS)).containsExactly("+I[7, 72]");
+  }
+
+  private void change(TableLayout table, String op, long lsn, Object[] before, Object[] after)
+      throws Exception {
+    Change change = new Change();
+    change.table = table.index();
+    change.op = op;
+    change.lsn = lsn;
+    change.sourceMillis = lsn;
+    change.before = before;
+    change.after = after;
+    change.key = ChangeDecoder.key(table, after != null ? after : before);
+    harness.processElement(new StreamRecord<>(change, lsn));
+  }
+
+  private void truncate(TableLayout table, long lsn) throws Exception {
+    Change change = new Change();
+    change.table = table.index();
+    change.op = "t";
+    change.lsn = lsn;
+    harness.processBroadcastElement(new StreamRecord<>(change, lsn));
+    harness.processWatermark(new Watermark(lsn));
+  }
+
+  private static Object[] row(Object... values) {
+    Object[] row = values.clone();
+    for (int i = 0; i < row.length; i++) {
+      if (row[i] instanceof Integer number) {
+        row[i] = number.longValue();
+      }
+    }
+    return row;
+  }
+
+  /** The rows passed on for a table, in order. */
+  private List<String> rows(TableLayout table) {
+    List<String> rows = new ArrayList<>();
+    for (StreamRecord<Row> record : harness.getSideOutput(ChangeRouter.tag(table))) {
+      rows.add(record.getValue().toString());
+    }
+    return rows;
+  }
+
+  /** The rows the table's changelog leaves standing, as inserts. */
+  private List<String> net(TableLayout table) {
+    List<Row> standing = new ArrayList<>();
+    for (StreamRecord<Row> record : harness.getSideOutput(ChangeRouter.tag(table))) {
+      Row row = record.getValue();
+      RowKind kind = row.getKind();
+      Row plain = Row.copy(row);
+      plain.setKind(RowKind.INSERT);
+      if (kind == RowKind.INSERT || kind == RowKind.UPDATE_AFTER) {
+        standing.add(plain);
+      } else {
+        assertThat(standing.remove(plain)).as("retracted row was standing: " + row).isTrue();
+      }
+    }
+    return standing.stream().map(Row::toString).toList();
+  }
+}
