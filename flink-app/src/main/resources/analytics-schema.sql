@@ -10,3 +10,24 @@ CREATE TABLE IF NOT EXISTS analytics.pipeline_latency_minute (
     p99_ms        bigint      NOT NULL,
     max_ms        bigint      NOT NULL
 );
+
+-- What the pipeline knows it could not apply: a change the job could not decode (it is also in
+-- the dead-letter topic), or a result an analytics table could not store (the group is left out of
+-- the table). While a row is here the pipeline is not Ready (condition ResultsExact). A result's
+-- row clears itself when a later result of its group is stored; a change's row stays until it is
+-- acknowledged by deleting it, once the analytics have been rebuilt without the fault.
+CREATE TABLE IF NOT EXISTS analytics.unapplied (
+    subject     text        NOT NULL,
+    item_id     text        NOT NULL,
+    item        text        NOT NULL,
+    kind        text        NOT NULL CHECK (kind IN ('change-not-applied', 'result-not-stored')),
+    reason      text        NOT NULL,
+    recovery    text        NOT NULL,
+    noticed_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (subject, item_id)
+);
+COMMENT ON COLUMN analytics.unapplied.subject IS
+    'the table that is wrong: an analytics table, or a captured table whose analytics miss a change';
+COMMENT ON COLUMN analytics.unapplied.item_id IS 'md5 of item, which can be too long for an index';
+COMMENT ON COLUMN analytics.unapplied.item IS
+    'which one: a change as topic/partition@offset, or a group as its key (first 500 characters)';

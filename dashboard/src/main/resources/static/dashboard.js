@@ -56,7 +56,7 @@ function buildPanels(list) {
     section.innerHTML = '<h2></h2><p class="note"></p>';
     section.querySelector('h2').textContent = spec.name.replace(/_/g, ' ');
     section.querySelector('.note').textContent = spec.description +
-      (spec.window ? ' Solid: window closed (the watermark passed it). Pale: still open. ▲ late corrections.' : '');
+      (spec.window ? ' Solid: window closed (the watermark passed it). Pale: still open. ▲ late updates.' : '');
     const panel = { spec, section };
     // In the page before its chart is made: Chart.js looks its canvas up by id.
     container.appendChild(section);
@@ -96,8 +96,8 @@ function drawTimeseries(panel, rows) {
   });
   if (spec.window) {
     const totals = xs.map(x => series.reduce((sum, s) => { const r = byKey.get(s + '|' + x); return sum + (r ? Number(r.value) : 0); }, 0));
-    const late = xs.map(x => series.reduce((sum, s) => { const r = byKey.get(s + '|' + x); return sum + (r ? r.late_corrections : 0); }, 0));
-    datasets.push({ type: 'line', label: 'late corrections ▲', data: totals.map((t, i) => late[i] > 0 ? t : null), showLine: false,
+    const late = xs.map(x => series.reduce((sum, s) => { const r = byKey.get(s + '|' + x); return sum + (r ? r.late_updates : 0); }, 0));
+    datasets.push({ type: 'line', label: 'late updates ▲', data: totals.map((t, i) => late[i] > 0 ? t : null), showLine: false,
       pointStyle: 'triangle', pointRadius: 7, pointBackgroundColor: '#cf222e', borderColor: '#cf222e' });
   }
   panel.chart.data.labels = xs.map(label);
@@ -159,7 +159,8 @@ const figures = {
   CaptureReady: f => f.runningTasks == null ? 'tasks –' : f.runningTasks + ' task(s) running',
   TransportReady: f => f.brokers == null ? 'brokers –' : f.brokers + ' brokers',
   ProcessingReady: f => 'checkpoint ' + seconds(f.checkpointAgeMs) + ' old',
-  SinkFresh: f => 'freshness ' + seconds(f.freshnessMs)
+  SinkFresh: f => 'freshness ' + seconds(f.freshnessMs),
+  ResultsExact: f => f.unapplied == null ? 'ledger –' : f.unapplied + ' not applied'
 };
 
 function drawStrip(health) {

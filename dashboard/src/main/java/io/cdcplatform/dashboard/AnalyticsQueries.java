@@ -73,6 +73,10 @@ final class AnalyticsQueries {
   private List<Map<String, Object>> query(String sql, Object... parameters) throws SQLException {
     try (Connection connection = DriverManager.getConnection(jdbcUrl, login);
         PreparedStatement statement = connection.prepareStatement(sql)) {
+      // Timestamps without a time zone hold UTC wall times: compared with now() in UTC.
+      try (java.sql.Statement zone = connection.createStatement()) {
+        zone.execute("SET TIME ZONE 'UTC'");
+      }
       for (int i = 0; i < parameters.length; i++) {
         statement.setObject(i + 1, parameters[i]);
       }

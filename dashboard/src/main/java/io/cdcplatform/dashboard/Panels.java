@@ -98,7 +98,7 @@ final class Panels {
     String value =
         columns.entrySet().stream()
             .filter(e -> NUMERIC.contains(e.getValue()) && !analytic.key().contains(e.getKey()))
-            .filter(e -> !e.getKey().equals("late_corrections"))
+            .filter(e -> !e.getKey().equals("late_updates"))
             .map(Map.Entry::getKey)
             .findFirst()
             .orElse(null);
@@ -137,7 +137,11 @@ final class Panels {
         ready);
   }
 
-  /** The query of a panel's rows; a time series takes {@code minutes} as its one parameter. */
+  /**
+   * The query of a panel's rows; a time series takes {@code minutes} as its one parameter and shows
+   * that many minutes up to its newest point that is not ahead of the database's clock (by more
+   * than a minute): a row dated decades ahead stays in its table but does not empty the view.
+   */
   static String query(Spec spec) {
     String order = spec.value() == null ? "" : " ORDER BY " + spec.value() + " DESC NULLS LAST, 1";
     switch (spec.chart()) {
@@ -149,7 +153,7 @@ final class Panels {
             + " AS series, "
             + spec.value()
             + " AS value"
-            + (spec.window() ? ", window_closed, late_corrections" : "")
+            + (spec.window() ? ", window_closed, late_updates" : "")
             + " FROM "
             + spec.table()
             + " WHERE "
@@ -158,7 +162,11 @@ final class Panels {
             + spec.x()
             + ") FROM "
             + spec.table()
-            + ") - make_interval(mins => ?) ORDER BY x, series";
+            + " WHERE "
+            + spec.x()
+            + " <= now() + interval '1 minute') - make_interval(mins => ?) AND "
+            + spec.x()
+            + " <= now() + interval '1 minute' ORDER BY x, series";
       case "bars":
         return "SELECT "
             + spec.x()

@@ -138,14 +138,16 @@ public final class AnalyticsJob {
             .setProperties(settings.kafkaProperties())
             .setDeserializer(new ChangeDecoder(layouts))
             .build();
+    long maxAheadMillis = settings.maxEventTimeAhead().toMillis();
     WatermarkStrategy<Change> watermarks =
         WatermarkStrategy.<Change>forBoundedOutOfOrderness(settings.outOfOrderness())
-            .withTimestampAssigner((change, kafkaTimestamp) -> change.eventMillis)
+            .withTimestampAssigner(
+                (change, kafkaTimestamp) -> change.streamTimestamp(maxAheadMillis))
             .withIdleness(settings.sourceIdleTimeout());
     SingleOutputStreamOperator<Change> decoded =
         env.fromSource(source, watermarks, "change-topics")
             .uid("change-topics")
-            .process(new DeadLetters())
+            .process(new DeadLetters(maxAheadMillis))
             .name("dead-letters")
             .uid("dead-letters");
     decoded
@@ -161,6 +163,12 @@ public final class AnalyticsJob {
                 .build())
         .name("dead-letter-topic")
         .uid("dead-letter-topic");
+    decoded
+        .getSideOutput(DeadLetters.TAG)
+        .addSink(new DeadLetterLedger(settings, layouts))
+        .name("dead-letter-ledger")
+        .uid("dead-letter-ledger")
+        .setParallelism(1);
     SingleOutputStreamOperator<Long> routed =
         decoded
             .keyBy(ChangeRouter::key)
@@ -212,7 +220,7 @@ public final class AnalyticsJob {
 
   /**
    * A windowed analytic leaves SQL for a moment: each group is marked closed by event time, and
-   * changes reaching a closed window are counted as corrections.
+   * updates of a closed window's result are counted.
    */
   private static Table marked(StreamTableEnvironment tables, AnalyticsPlan.Planned plan) {
     Analytic analytic = plan.analytic();
@@ -224,9 +232,9 @@ public final class AnalyticsJob {
       schema.column(column.getName(), column.getDataType());
     }
     fields.add(DataTypes.FIELD("window_closed", DataTypes.BOOLEAN().notNull()));
-    fields.add(DataTypes.FIELD("late_corrections", DataTypes.BIGINT().notNull()));
+    fields.add(DataTypes.FIELD("late_updates", DataTypes.BIGINT().notNull()));
     schema.column("window_closed", DataTypes.BOOLEAN().notNull());
-    schema.column("late_corrections", DataTypes.BIGINT().notNull());
+    schema.column("late_updates", DataTypes.BIGINT().notNull());
     schema.primaryKey(analytic.key());
     List<Integer> key = plan.key();
     DataStream<Row> marked =

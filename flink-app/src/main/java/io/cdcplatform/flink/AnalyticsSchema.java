@@ -100,7 +100,7 @@ final class AnalyticsSchema {
     }
     if (plan.analytic().window() != null) {
       parts.add("window_closed boolean NOT NULL");
-      parts.add("late_corrections bigint NOT NULL");
+      parts.add("late_updates bigint NOT NULL");
     }
     parts.add("PRIMARY KEY (" + String.join(", ", plan.analytic().key()) + ")");
     return String.join(", ", parts);
@@ -118,7 +118,7 @@ final class AnalyticsSchema {
     }
     if (plan.analytic().window() != null) {
       expected.add("window_closed boolean");
-      expected.add("late_corrections bigint");
+      expected.add("late_updates bigint");
     }
     List<String> actual = new ArrayList<>();
     try (PreparedStatement query = db.prepareStatement(COLUMNS)) {

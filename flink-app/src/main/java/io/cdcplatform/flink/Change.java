@@ -44,6 +44,26 @@ public final class Change implements Serializable {
     return "t".equals(op);
   }
 
+  /**
+   * The change's timestamp in the stream, which drives the watermark: its event time, but never
+   * more than {@code maxAheadMillis} past its commit. One row with an event time decades ahead
+   * would otherwise carry the watermark there, and every window would close on arrival from then
+   * on. Its own window is still the one its event time names; it closes when event time really gets
+   * there. An event time far in the past needs no cap: the watermark never moves back.
+   */
+  long streamTimestamp(long maxAheadMillis) {
+    long cap =
+        sourceMillis > Long.MAX_VALUE - maxAheadMillis
+            ? Long.MAX_VALUE
+            : sourceMillis + maxAheadMillis;
+    return Math.min(eventMillis, cap);
+  }
+
+  /** Whether the event time is beyond the cap of {@link #streamTimestamp}. */
+  boolean eventTimeAhead(long maxAheadMillis) {
+    return streamTimestamp(maxAheadMillis) < eventMillis;
+  }
+
   String coordinates() {
     return topic + "/" + partition + "@" + offset;
   }

@@ -15,8 +15,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Sends records that could not be decoded to the dead-letter topic, with the reason and where they
  * were read, and counts them ({@code deadLetters}); truncates go to their own side output, row
- * changes go on. The job neither fails nor restarts over a bad record, and nothing is dropped
- * without a trace.
+ * changes go on, and those whose event time is further ahead of their commit than the watermark
+ * trusts are counted ({@code eventTimesAhead}). The job neither fails nor restarts over a bad
+ * record, and nothing is dropped without a trace.
  */
 final class DeadLetters extends ProcessFunction<Change, Change> {
 
@@ -28,11 +29,21 @@ final class DeadLetters extends ProcessFunction<Change, Change> {
   /** Truncates, which apply to every row of their table rather than to one key. */
   static final OutputTag<Change> TRUNCATES = new OutputTag<>("truncates") {};
 
+  private final long maxAheadMillis;
   private transient Counter deadLetters;
+  private transient Counter eventTimesAhead;
+
+  /**
+   * @param maxAheadMillis how far past its commit an event time may drive the watermark
+   */
+  DeadLetters(long maxAheadMillis) {
+    this.maxAheadMillis = maxAheadMillis;
+  }
 
   @Override
   public void open(org.apache.flink.api.common.functions.OpenContext openContext) {
     deadLetters = getRuntimeContext().getMetricGroup().counter("deadLetters");
+    eventTimesAhead = getRuntimeContext().getMetricGroup().counter("eventTimesAhead");
   }
 
   @Override
@@ -45,6 +56,9 @@ final class DeadLetters extends ProcessFunction<Change, Change> {
       LOG.info("truncate of table {} at LSN {}", change.topic, change.lsn);
       context.output(TRUNCATES, change);
     } else {
+      if (change.eventTimeAhead(maxAheadMillis)) {
+        eventTimesAhead.inc();
+      }
       out.collect(change);
     }
   }

@@ -22,6 +22,7 @@ public record JobSettings(
     String checkpointDirectory,
     Duration checkpointInterval,
     Duration outOfOrderness,
+    Duration maxEventTimeAhead,
     Duration sourceIdleTimeout,
     String deadLetterTopic,
     int parallelism,
@@ -39,6 +40,7 @@ public record JobSettings(
           "checkpoint-dir",
           "checkpoint-interval",
           "out-of-orderness",
+          "max-event-time-ahead",
           "source-idle-timeout",
           "dead-letter-topic",
           "parallelism",
@@ -89,6 +91,7 @@ public record JobSettings(
         lookup.required("checkpoint-dir"),
         lookup.duration("checkpoint-interval", "250ms"),
         lookup.duration("out-of-orderness", "5s"),
+        lookup.duration("max-event-time-ahead", "1m"),
         lookup.duration("source-idle-timeout", "2s"),
         lookup.get("dead-letter-topic", pipeline.deadLetterTopic()),
         lookup.positive("parallelism", "1"),
@@ -165,6 +168,7 @@ public record JobSettings(
       java.util.List.of(
           "checkpoint-interval",
           "out-of-orderness",
+          "max-event-time-ahead",
           "source-idle-timeout",
           "dead-letter-topic",
           "parallelism");

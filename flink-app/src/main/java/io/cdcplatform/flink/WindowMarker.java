@@ -23,8 +23,10 @@ import org.apache.flink.util.Collector;
  * <p>A group's window closes once the watermark passes the window's start (a key column of the
  * result) plus its size plus the allowed lateness: a timer then emits the row again with {@code
  * window_closed = true}. The aggregate stays exact, so a change that reaches a closed window (a
- * late row, or one moved afterwards) is still applied; it is counted as a correction on the row
- * ({@code late_corrections}) and in the {@code lateCorrections} metric, never dropped.
+ * late row, or one moved afterwards) is still applied; each update of the result after the close is
+ * counted on the row ({@code late_updates}) and in the {@code lateUpdates} metric. That is the
+ * aggregate's updates, not the source's changes: a source update arrives as a retraction and an
+ * addition, and counts two.
  *
  * <p>Input: the analytic's changelog. Output: an upsert changelog of the same rows with the two
  * extra columns.
@@ -40,8 +42,8 @@ final class WindowMarker extends KeyedProcessFunction<String, Row, Row> {
   private final TypeInformation<Row> resultType;
   private transient ValueState<Row> latest;
   private transient ValueState<Boolean> closed;
-  private transient ValueState<Long> corrections;
-  private transient Counter lateCorrections;
+  private transient ValueState<Long> lateUpdateCount;
+  private transient Counter lateUpdates;
 
   /**
    * @param key positions of the result's key columns
@@ -89,9 +91,9 @@ final class WindowMarker extends KeyedProcessFunction<String, Row, Row> {
   public void open(OpenContext openContext) {
     latest = getRuntimeContext().getState(new ValueStateDescriptor<>("latest", resultType));
     closed = getRuntimeContext().getState(new ValueStateDescriptor<>("closed", Types.BOOLEAN));
-    corrections =
+    lateUpdateCount =
         getRuntimeContext().getState(new ValueStateDescriptor<>("corrections", Types.LONG));
-    lateCorrections = getRuntimeContext().getMetricGroup().counter("lateCorrections");
+    lateUpdates = getRuntimeContext().getMetricGroup().counter("lateUpdates");
   }
 
   @Override
@@ -103,11 +105,11 @@ final class WindowMarker extends KeyedProcessFunction<String, Row, Row> {
     boolean isClosed =
         Boolean.TRUE.equals(closed.value())
             || context.timerService().currentWatermark() >= closesAt;
-    long corrected = corrections.value() == null ? 0 : corrections.value();
+    long updated = lateUpdateCount.value() == null ? 0 : lateUpdateCount.value();
     if (isClosed) {
       closed.update(true);
-      corrections.update(++corrected);
-      lateCorrections.inc();
+      lateUpdateCount.update(++updated);
+      lateUpdates.inc();
     } else {
       context.timerService().registerEventTimeTimer(closesAt);
     }
@@ -115,10 +117,10 @@ final class WindowMarker extends KeyedProcessFunction<String, Row, Row> {
     values.setKind(RowKind.INSERT);
     if (change.getKind() == RowKind.DELETE) {
       latest.clear();
-      out.collect(marked(RowKind.DELETE, values, isClosed, corrected));
+      out.collect(marked(RowKind.DELETE, values, isClosed, updated));
     } else {
       latest.update(values);
-      out.collect(marked(RowKind.UPDATE_AFTER, values, isClosed, corrected));
+      out.collect(marked(RowKind.UPDATE_AFTER, values, isClosed, updated));
     }
   }
 
@@ -130,18 +132,18 @@ final class WindowMarker extends KeyedProcessFunction<String, Row, Row> {
     closed.update(true);
     Row values = latest.value();
     if (values != null) {
-      long corrected = corrections.value() == null ? 0 : corrections.value();
-      out.collect(marked(RowKind.UPDATE_AFTER, values, true, corrected));
+      long updated = lateUpdateCount.value() == null ? 0 : lateUpdateCount.value();
+      out.collect(marked(RowKind.UPDATE_AFTER, values, true, updated));
     }
   }
 
-  private static Row marked(RowKind kind, Row values, boolean closed, long corrections) {
+  private static Row marked(RowKind kind, Row values, boolean closed, long lateUpdateCount) {
     Row row = new Row(kind, values.getArity() + 2);
     for (int i = 0; i < values.getArity(); i++) {
       row.setField(i, values.getField(i));
     }
     row.setField(values.getArity(), closed);
-    row.setField(values.getArity() + 1, corrections);
+    row.setField(values.getArity() + 1, lateUpdateCount);
     return row;
   }
 }

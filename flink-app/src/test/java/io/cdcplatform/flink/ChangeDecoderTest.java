@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class ChangeDecoderTest {
@@ -119,7 +118,29 @@ class ChangeDecoderTest {
     assertThat(change.after).isNull();
   }
 
-  @ParameterizedTest
+  @Test
+  void anEventTimeDrivesTheWatermarkAtMostTheAllowedTimeAheadOfItsCommit() {
+    Change change = new Change();
+    change.sourceMillis = 1_000_000L;
+    long minute = 60_000L;
+
+    change.eventMillis = change.sourceMillis + 2 * minute;
+    assertThat(change.streamTimestamp(minute)).isEqualTo(change.sourceMillis + minute);
+    assertThat(change.eventTimeAhead(minute)).isTrue();
+
+    change.eventMillis = change.sourceMillis - 40L * 365 * 86_400_000L;
+    assertThat(change.streamTimestamp(minute)).isEqualTo(change.eventMillis);
+    assertThat(change.eventTimeAhead(minute)).isFalse();
+
+    change.eventMillis = change.sourceMillis + minute;
+    assertThat(change.streamTimestamp(minute)).isEqualTo(change.eventMillis);
+    assertThat(change.eventTimeAhead(minute)).isFalse();
+
+    change.sourceMillis = Long.MAX_VALUE - 10;
+    change.eventMillis = Long.MAX_VALUE;
+    assertThat(change.streamTimestamp(minute)).isEqualTo(Long.MAX_VALUE);
+  }
+
   @CsvSource(
       delimiter = '|',
       value = {

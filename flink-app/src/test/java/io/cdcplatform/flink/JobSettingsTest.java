@@ -35,6 +35,7 @@ class JobSettingsTest {
     assertThat(settings.kafkaBootstrapServers()).isEqualTo("k:9092");
     assertThat(settings.checkpointInterval()).isEqualTo(Duration.ofMillis(500));
     assertThat(settings.outOfOrderness()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(settings.maxEventTimeAhead()).isEqualTo(Duration.ofMinutes(1));
     assertThat(settings.pipeline().source().topicPrefix()).isEqualTo("cdc");
     assertThat(settings.deadLetterTopic()).isEqualTo("cdc.dead-letter");
     assertThat(settings.parallelism()).isEqualTo(1);

@@ -52,7 +52,7 @@ final class FlinkJob {
 
   // The operator metrics of the status line.
   private static final List<String> STATUS_METRICS =
-      List.of("watermarkLagMs", "latencyP99Ms", "lateCorrections", "deadLetters");
+      List.of("watermarkLagMs", "latencyP99Ms", "lateUpdates", "deadLetters");
 
   private final Path home;
   private final int restPort;
@@ -129,7 +129,7 @@ final class FlinkJob {
   /**
    * For the status line: the job's state, its throughput (given: the launcher reads it from Kafka),
    * watermark lag, the age of the last completed checkpoint, the p99 pipeline latency of the
-   * current minute, and the counts of late corrections and dead letters.
+   * current minute, and the counts of late updates and dead letters.
    */
   String describe(String throughput) {
     JsonNode job = job();
@@ -167,8 +167,8 @@ final class FlinkJob {
     line.append(
         String.format(
             Locale.ROOT,
-            ", late corrections %.0f, dead letters %.0f",
-            metrics.getOrDefault("lateCorrections", 0.0),
+            ", late updates %.0f, dead letters %.0f",
+            metrics.getOrDefault("lateUpdates", 0.0),
             metrics.getOrDefault("deadLetters", 0.0)));
     return line.toString();
   }

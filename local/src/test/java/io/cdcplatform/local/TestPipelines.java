@@ -138,11 +138,18 @@ final class TestPipelines {
     }
   }
 
+  /** Ports handed out in this JVM: free when checked, but bound only later by their stage. */
+  private static final java.util.Set<Integer> HANDED_OUT =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   static int freePort() {
     for (int attempt = 0; attempt < 100; attempt++) {
       int port = ThreadLocalRandom.current().nextInt(15_000, EPHEMERAL_START);
       try {
         Ports.requireFree(port, "test");
+        if (!HANDED_OUT.add(port)) {
+          continue;
+        }
         return port;
       } catch (IllegalArgumentException taken) {
         // try another

@@ -86,6 +86,11 @@ final class PipelineMetrics {
         "cdc_pipeline_checkpoint_age_seconds",
         "Age of the job's newest completed checkpoint.",
         f -> seconds(f.checkpointAge()));
+    figure(
+        out,
+        "cdc_pipeline_unapplied_entries",
+        "Changes not applied and results not stored, as the ledger lists them.",
+        f -> f.unapplied());
     figure(out, "cdc_pipeline_kafka_brokers", "Kafka brokers registered.", f -> f.brokers());
     figure(
         out,

@@ -2,6 +2,7 @@ package io.cdcplatform.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cdcplatform.health.UnappliedEntry;
 import io.cdcplatform.operator.api.CdcPipeline;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
@@ -124,6 +125,7 @@ class CdcPipelineReconcilerTest {
             "TransportReady",
             "ProcessingReady",
             "SinkFresh",
+            "ResultsExact",
             "Ready");
     assertThat(pipeline.getStatus().getConditions())
         .allSatisfy(
@@ -219,7 +221,21 @@ class CdcPipelineReconcilerTest {
             "analytics stale",
             "SinkFresh",
             "FreshnessAboveSlo",
-            () -> STAGES.freshness = Duration.ofSeconds(45)));
+            () -> STAGES.freshness = Duration.ofSeconds(45)),
+        failure(
+            "a change not applied",
+            "ResultsExact",
+            "ChangesNotApplied",
+            () ->
+                STAGES.unapplied =
+                    List.of(
+                        new UnappliedEntry(
+                            "shop.orders",
+                            "cdc.shop.orders/0@9",
+                            UnappliedEntry.CHANGE_NOT_APPLIED,
+                            "not JSON",
+                            "rebuild",
+                            java.time.Instant.EPOCH))));
   }
 
   /** The connector's status as Strimzi would write it, from a fixture. */
@@ -333,7 +349,8 @@ class CdcPipelineReconcilerTest {
         .contains("cdc_pipeline_freshness_seconds{namespace=\"shop\",pipeline=\"shop\"} 2")
         .contains("cdc_pipeline_retained_wal_bytes{namespace=\"shop\",pipeline=\"shop\"} 524288")
         .contains("cdc_pipeline_consumer_lag_records{namespace=\"shop\",pipeline=\"shop\"} 40")
-        .contains("cdc_pipeline_kafka_brokers{namespace=\"shop\",pipeline=\"shop\"} 3");
+        .contains("cdc_pipeline_kafka_brokers{namespace=\"shop\",pipeline=\"shop\"} 3")
+        .contains("cdc_pipeline_unapplied_entries{namespace=\"shop\",pipeline=\"shop\"} 0");
   }
 
   @Test

@@ -5,6 +5,7 @@ import io.cdcplatform.health.ProcessingObservation;
 import io.cdcplatform.health.SinkObservation;
 import io.cdcplatform.health.SourceObservation;
 import io.cdcplatform.health.TransportObservation;
+import io.cdcplatform.health.UnappliedEntry;
 import io.cdcplatform.operator.api.CdcPipeline;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,6 +27,7 @@ final class FakeStages implements StageProbes {
   volatile long consumerLag;
   volatile Duration freshness;
   volatile String unreachable;
+  volatile List<UnappliedEntry> unapplied;
 
   FakeStages(Clock clock) {
     this.clock = clock;
@@ -41,6 +43,7 @@ final class FakeStages implements StageProbes {
     consumerLag = 40;
     freshness = Duration.ofSeconds(2);
     unreachable = null;
+    unapplied = List.of();
   }
 
   @Override
@@ -73,6 +76,10 @@ final class FakeStages implements StageProbes {
   @Override
   public Observed<SinkObservation> freshness(CdcPipeline pipeline) {
     return Observed.of(
-        new SinkObservation("analytics.freshness", clock.instant().minus(freshness)));
+        new SinkObservation(
+            "analytics.freshness",
+            clock.instant().minus(freshness),
+            (long) unapplied.size(),
+            unapplied));
   }
 }

@@ -12,6 +12,7 @@ import java.time.Duration;
  * @param checkpointAge age of the job's newest completed checkpoint
  * @param consumerLag records the job is behind its topics
  * @param freshness how far the analytics tables trail the source
+ * @param unapplied entries in the ledger of what could not be applied
  */
 public record Figures(
     Long retainedWalBytes,
@@ -19,4 +20,5 @@ public record Figures(
     Integer brokers,
     Duration checkpointAge,
     Long consumerLag,
-    Duration freshness) {}
+    Duration freshness,
+    Long unapplied) {}

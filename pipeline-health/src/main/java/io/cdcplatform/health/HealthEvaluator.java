@@ -25,6 +25,7 @@ public final class HealthEvaluator {
     conditions.add(
         judge(Stage.PROCESSING, snapshot.processing(), p -> ProcessingCheck.evaluate(p, slo, now)));
     conditions.add(judge(Stage.SINK, snapshot.sink(), s -> SinkCheck.evaluate(s, slo, now)));
+    conditions.add(judge(Stage.RESULTS, snapshot.sink(), ResultsCheck::evaluate));
     Stage failing = failing(conditions);
     conditions.add(summary(failing, conditions));
     return new Verdict(conditions, failing, figures(snapshot, now));
@@ -87,6 +88,7 @@ public final class HealthEvaluator {
             ? null
             : ProcessingCheck.checkpointAge(processing, now),
         processing == null ? null : processing.consumerLag(),
-        sink == null || sink.newestHeartbeat() == null ? null : SinkCheck.freshness(sink, now));
+        sink == null || sink.newestHeartbeat() == null ? null : SinkCheck.freshness(sink, now),
+        sink == null ? null : sink.unappliedCount());
   }
 }

@@ -6,12 +6,16 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 
 /**
  * Reads the replication slot ({@code pg_replication_slots} against {@code pg_current_wal_lsn()})
- * and the newest heartbeat in the analytics tables. Opens a short-lived connection per look, so a
- * restarted database is seen again at the next look.
+ * and the analytics tables: the newest heartbeat in them and the ledger of what could not be
+ * applied to them. Opens a short-lived connection per look, so a restarted database is seen again
+ * at the next look.
  */
 public final class PostgresProbe {
 
@@ -25,6 +29,9 @@ public final class PostgresProbe {
 
   private static final java.util.regex.Pattern TABLE =
       java.util.regex.Pattern.compile("[a-z_][a-z0-9_]*\\.[a-z_][a-z0-9_]*");
+
+  /** How many ledger entries an observation carries. */
+  static final int LEDGER_SAMPLE = 5;
 
   private final String jdbcUrl;
   private final String freshnessTable;
@@ -63,15 +70,54 @@ public final class PostgresProbe {
     }
   }
 
+  /** The newest heartbeat in the analytics tables, and the ledger of what could not be applied. */
   public Observed<SinkObservation> observeFreshness() {
-    try (Connection connection = connect();
-        PreparedStatement query =
-            connection.prepareStatement("SELECT max(beat_at) FROM " + freshnessTable);
-        ResultSet row = query.executeQuery()) {
-      row.next();
-      Timestamp newest = row.getTimestamp(1);
-      return Observed.of(
-          new SinkObservation(freshnessTable, newest == null ? null : newest.toInstant()));
+    try (Connection connection = connect()) {
+      Instant newest;
+      try (PreparedStatement query =
+              connection.prepareStatement("SELECT max(beat_at) FROM " + freshnessTable);
+          ResultSet row = query.executeQuery()) {
+        row.next();
+        Timestamp beat = row.getTimestamp(1);
+        newest = beat == null ? null : beat.toInstant();
+      }
+      String ledger = ResultsCheck.ledger(freshnessTable);
+      try (PreparedStatement exists = connection.prepareStatement("SELECT to_regclass(?)")) {
+        exists.setString(1, ledger);
+        try (ResultSet row = exists.executeQuery()) {
+          row.next();
+          if (row.getString(1) == null) {
+            return Observed.of(new SinkObservation(freshnessTable, newest, null, List.of()));
+          }
+        }
+      }
+      long count;
+      try (PreparedStatement query = connection.prepareStatement("SELECT count(*) FROM " + ledger);
+          ResultSet row = query.executeQuery()) {
+        row.next();
+        count = row.getLong(1);
+      }
+      List<UnappliedEntry> entries = new ArrayList<>();
+      try (PreparedStatement query =
+              connection.prepareStatement(
+                  "SELECT subject, item, kind, reason, recovery, noticed_at FROM "
+                      + ledger
+                      + " ORDER BY (kind = 'change-not-applied') DESC, noticed_at, subject, item"
+                      + " LIMIT "
+                      + LEDGER_SAMPLE);
+          ResultSet row = query.executeQuery()) {
+        while (row.next()) {
+          entries.add(
+              new UnappliedEntry(
+                  row.getString(1),
+                  row.getString(2),
+                  row.getString(3),
+                  row.getString(4),
+                  row.getString(5),
+                  row.getTimestamp(6).toInstant()));
+        }
+      }
+      return Observed.of(new SinkObservation(freshnessTable, newest, count, entries));
     } catch (SQLException e) {
       return Observed.failed(failure(e));
     }

@@ -73,6 +73,16 @@ public enum Reason {
   /** The newest heartbeat in the analytics tables is older than the freshness SLO. */
   FRESHNESS_ABOVE_SLO,
 
+  // ResultsExact.
+  /** The ledger of what could not be applied is empty. */
+  RESULTS_EXACT,
+  /** A change of a captured table could not be applied: the analytics over it miss it. */
+  CHANGES_NOT_APPLIED,
+  /** An analytics table refused a group's result: the group is left out of it. */
+  RESULTS_NOT_STORED,
+  /** The ledger does not exist yet (the analytics job has not started). */
+  LEDGER_MISSING,
+
   // Any operator-managed resource.
   /** A resource the CdcPipeline references does not exist. */
   RESOURCE_MISSING,

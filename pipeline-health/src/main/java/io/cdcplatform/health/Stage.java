@@ -14,7 +14,9 @@ public enum Stage {
   /** The Flink job: its deployment, checkpoints and consumer lag. */
   PROCESSING("ProcessingReady"),
   /** The analytics tables, judged by the heartbeat that made it through. */
-  SINK("SinkFresh");
+  SINK("SinkFresh"),
+  /** The analytics tables, judged by what the pipeline knows it could not apply to them. */
+  RESULTS("ResultsExact");
 
   private final String conditionType;
 

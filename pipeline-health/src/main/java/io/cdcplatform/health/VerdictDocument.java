@@ -41,6 +41,7 @@ public final class VerdictDocument {
     numbers.put("checkpointAgeMs", millis(figures.checkpointAge()));
     numbers.put("consumerLag", figures.consumerLag());
     numbers.put("freshnessMs", millis(figures.freshness()));
+    numbers.put("unapplied", figures.unapplied());
     document.put("figures", numbers);
     return document;
   }

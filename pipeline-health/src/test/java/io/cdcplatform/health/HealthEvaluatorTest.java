@@ -437,7 +437,61 @@ class HealthEvaluatorTest {
             Stage.SINK,
             Reason.FRESHNESS_ABOVE_SLO,
             "analytics.freshness trails the source by 31 s, above the SLO of 30 s",
-            s -> sink(s, new SinkObservation("analytics.freshness", NOW.minusSeconds(31)))));
+            s -> sink(s, new SinkObservation("analytics.freshness", NOW.minusSeconds(31)))),
+        failure(
+            "a change not applied",
+            Stage.RESULTS,
+            Reason.CHANGES_NOT_APPLIED,
+            "shop.orders has a change that was not applied, cdc.shop.orders/1@17: after.amount"
+                + " (numeric(12,2)): expected a decimal. The analytics over shop.orders miss this"
+                + " change. (1 more in analytics.unapplied)",
+            s -> sink(s, ledger(NOT_STORED, NOT_APPLIED))),
+        failure(
+            "a result not stored",
+            Stage.RESULTS,
+            Reason.RESULTS_NOT_STORED,
+            "analytics.category_revenue_minute could not store the result of group"
+                + " (category=xxxx, minute_start=2026-12-02T05:00): index row size 3120 exceeds"
+                + " btree version 4 maximum 2704 (SQLSTATE 54000). The group is left out",
+            s -> sink(s, ledger(NOT_STORED))));
+  }
+
+  private static final UnappliedEntry NOT_APPLIED =
+      new UnappliedEntry(
+          "shop.orders",
+          "cdc.shop.orders/1@17",
+          UnappliedEntry.CHANGE_NOT_APPLIED,
+          "after.amount (numeric(12,2)): expected a decimal",
+          "The analytics over shop.orders miss this change.",
+          NOW.minusSeconds(60));
+  private static final UnappliedEntry NOT_STORED =
+      new UnappliedEntry(
+          "analytics.category_revenue_minute",
+          "(category=xxxx, minute_start=2026-12-02T05:00)",
+          UnappliedEntry.RESULT_NOT_STORED,
+          "index row size 3120 exceeds btree version 4 maximum 2704 (SQLSTATE 54000)",
+          "The group is left out.",
+          NOW.minusSeconds(120));
+
+  /** Fresh tables whose ledger holds these entries, oldest first. */
+  private static SinkObservation ledger(UnappliedEntry... entries) {
+    return new SinkObservation(
+        "analytics.freshness", NOW.minusSeconds(3), (long) entries.length, List.of(entries));
+  }
+
+  @Test
+  void aPipelineWhoseLedgerIsMissingIsNotKnownToBeExact() {
+    Verdict verdict =
+        HealthEvaluator.evaluate(
+            sink(
+                healthy(),
+                new SinkObservation("analytics.freshness", NOW.minusSeconds(3), null, List.of())),
+            NOW);
+
+    assertThat(verdict.condition(Stage.RESULTS).status()).isEqualTo(Condition.Status.UNKNOWN);
+    assertThat(verdict.condition(Stage.RESULTS).reason()).isEqualTo(Reason.LEDGER_MISSING);
+    assertThat(verdict.ready().isTrue()).isFalse();
+    assertThat(verdict.figures().unapplied()).isNull();
   }
 
   @ParameterizedTest(name = "{0}")
@@ -481,13 +535,14 @@ class HealthEvaluatorTest {
             "TransportReady",
             "ProcessingReady",
             "SinkFresh",
+            "ResultsExact",
             "Ready");
     assertThat(verdict.conditions()).allMatch(Condition::isTrue);
     assertThat(verdict.ready().reason()).isEqualTo(Reason.PIPELINE_FLOWING);
     assertThat(verdict.failingStage()).isEmpty();
     assertThat(verdict.figures())
         .isEqualTo(
-            new Figures(64L * 1024, 1, 3, Duration.ofSeconds(2), 120L, Duration.ofSeconds(3)));
+            new Figures(64L * 1024, 1, 3, Duration.ofSeconds(2), 120L, Duration.ofSeconds(3), 0L));
     assertThat(verdict.condition(Stage.SOURCE).message())
         .isEqualTo("slot cdc_debezium is streaming (wal_status reserved) and retains 64.0 KiB");
   }
@@ -618,7 +673,7 @@ class HealthEvaluatorTest {
 
     Verdict verdict = HealthEvaluator.evaluate(blind, NOW);
 
-    assertThat(verdict.figures()).isEqualTo(new Figures(null, null, null, null, null, null));
+    assertThat(verdict.figures()).isEqualTo(new Figures(null, null, null, null, null, null, null));
     assertThat(verdict.ready().message()).isEqualTo("SourceReady: a");
   }
 

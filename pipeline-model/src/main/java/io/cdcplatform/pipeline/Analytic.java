@@ -44,5 +44,5 @@ public record Analytic(
   }
 
   /** The columns the platform adds to a windowed result, after the query's own. */
-  public static final List<String> WINDOW_COLUMNS = List.of("window_closed", "late_corrections");
+  public static final List<String> WINDOW_COLUMNS = List.of("window_closed", "late_updates");
 }

@@ -20,7 +20,7 @@ public class CdcPipelineStatus {
 
   @JsonPropertyDescription(
       "One condition per stage (SourceReady, CaptureReady, TransportReady, ProcessingReady,"
-          + " SinkFresh), then Ready, whose reason is that of the failing stage.")
+          + " SinkFresh, ResultsExact), then Ready, whose reason is that of the failing stage.")
   private List<Condition> conditions = new ArrayList<>();
 
   @JsonPropertyDescription("The condition type of the stage Ready blames; absent when Ready.")
