@@ -76,11 +76,26 @@ capabilities:
 {{- end }}
 {{- end }}
 {{- $tables = append $tables $pipeline.source.heartbeat }}
+{{- $columns := list }}
+{{- $declared := false }}
+{{- range $pipeline.source.tables }}
+{{- $table := replace "." "\\." .table }}
+{{- if .columns }}
+{{- $declared = true }}
+{{- $columns = append $columns (printf "%s\\.(%s)" $table (join "|" .columns)) }}
+{{- else }}
+{{- $columns = append $columns (printf "%s\\..+" $table) }}
+{{- end }}
+{{- end }}
+{{- $columns = append $columns (printf "%s\\..+" (replace "." "\\." $pipeline.source.heartbeat)) }}
 table.include.list: {{ join "," $tables | quote }}
 topic.prefix: {{ $pipeline.source.topicPrefix | quote }}
 heartbeat.action.query: {{ printf "INSERT INTO %s (id, beat_at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET beat_at = EXCLUDED.beat_at" $pipeline.source.heartbeat | quote }}
 {{- if $keys }}
 message.key.columns: {{ join ";" $keys | quote }}
+{{- end }}
+{{- if $declared }}
+column.include.list: {{ join "," $columns | quote }}
 {{- end }}
 {{- end }}
 

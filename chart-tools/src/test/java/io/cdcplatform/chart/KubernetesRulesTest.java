@@ -187,7 +187,11 @@ class KubernetesRulesTest {
         Chart.objects(
             CHART.templateWith(
                 "connect:\n  build:\n    enabled: true\n"
-                    + "    pushOptions: [\"--tls-verify=false\"]\n"));
+                    + "    pushOptions: [\"--tls-verify=false\"]\n"
+                    + "    transformsJar:\n      url: https://example.org/t.jar\n"
+                    + "      sha512: "
+                    + "ab".repeat(64)
+                    + "\n"));
 
     JsonNode connect = ofKind(rendered, "KafkaConnect").getFirst().path("spec");
 
@@ -212,6 +216,12 @@ class KubernetesRulesTest {
                 + "/"
                 + archive.getFileName());
     assertThat(artifact.path("sha512sum").asText()).isEqualTo(sha512(archive));
+    // The platform's own plugin: the connector's transform needs it.
+    assertThat(connect.at("/build/plugins/1/artifacts/0/url").asText())
+        .isEqualTo("https://example.org/t.jar");
+    assertThatThrownBy(() -> CHART.templateWith("connect:\n  build:\n    enabled: true\n"))
+        .hasMessageContaining(
+            "connect.build.transformsJar.url: expected the URL of the connect-transforms jar");
     assertThat(
             RestrictedProfile.violations(
                 "build", pods(rendered).get("KafkaConnect/cdc-connect build")))

@@ -71,6 +71,21 @@ final class ChangeDecoder implements KafkaRecordDeserializationSchema<Change> {
       if (event == null || !event.isObject()) {
         throw new ColumnKind.Refused("expected a JSON object with before, after, source and op");
       }
+      JsonNode oversized = event.get("oversized");
+      if (oversized != null) {
+        throw new ColumnKind.Refused(
+            "the change of "
+                + table.name()
+                + " at LSN "
+                + event.path("source").path("lsn").asText("?")
+                + " was "
+                + oversized.path("bytes").asLong()
+                + " bytes as JSON, above the connector's limit of "
+                + oversized.path("limit").asLong()
+                + " (transforms.oversized.max.bytes), and was passed on without its rows:"
+                + " capture only the columns the analytics read (columns: [...] in the"
+                + " definition) or raise the limit");
+      }
       String op = event.path("op").asText("");
       JsonNode source = event.path("source");
       change.op = op;

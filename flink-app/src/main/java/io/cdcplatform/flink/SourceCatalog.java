@@ -90,6 +90,26 @@ final class SourceCatalog {
     if (columns.isEmpty() && uncarried.isEmpty()) {
       throw fail(definition, where, "not found in the source database (or it has no columns)");
     }
+    if (table.declaredColumns()) {
+      for (String name : table.columns()) {
+        if (position(columns, name) < 0 && !uncarried.containsKey(name)) {
+          throw fail(definition, where, "column " + name + " does not exist");
+        }
+      }
+      if (!table.declaredKey()) {
+        for (String name : primaryKey) {
+          if (!table.columns().contains(name)) {
+            throw fail(
+                definition,
+                where,
+                "primary key column " + name + " is not among the columns; capture it");
+          }
+        }
+      }
+      // The others never leave the database: Debezium's column.include.list leaves them out.
+      columns.removeIf(column -> !table.columns().contains(column.name()));
+      uncarried.keySet().retainAll(table.columns());
+    }
     List<String> keyNames = table.declaredKey() ? table.key() : primaryKey;
     if (keyNames.isEmpty()) {
       throw fail(

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class ChangeDecoderTest {
@@ -141,6 +142,7 @@ class ChangeDecoderTest {
     assertThat(change.streamTimestamp(minute)).isEqualTo(Long.MAX_VALUE);
   }
 
+  @ParameterizedTest
   @CsvSource(
       delimiter = '|',
       value = {
@@ -150,6 +152,7 @@ class ChangeDecoderTest {
         "cdc.shop.products | {\"op\":\"c\",\"source\":{\"ts_ms\":1},\"after\":{}} | source.lsn: expected a whole number, got nothing",
         "cdc.shop.products | {\"op\":\"x\",\"source\":{\"lsn\":1,\"ts_ms\":1}} | op 'x': expected one of c, r, u, d, t",
         "cdc.shop.products | {\"op\":\"t\",\"source\":{\"ts_ms\":1}} | source.lsn: expected a whole number, got nothing",
+        "cdc.shop.products | {\"op\":\"u\",\"source\":{\"lsn\":88,\"ts_ms\":1},\"oversized\":{\"bytes\":20000000,\"limit\":15728640}} | the change of shop.products at LSN 88 was 20000000 bytes as JSON, above the",
         "cdc.shop.products | {\"op\":\"c\",\"source\":{\"lsn\":1,\"ts_ms\":1},\"after\":null} | after: expected the row's columns as an object",
         "cdc.shop.products | {\"op\":\"c\",\"source\":{\"lsn\":1,\"ts_ms\":1},\"after\":{\"id\":1,\"name\":\"a\",\"category\":\"b\"}} | after.price: missing (dropped or renamed in shop.products?)",
         "cdc.shop.products | {\"op\":\"c\",\"source\":{\"lsn\":1,\"ts_ms\":1},\"after\":{\"id\":null,\"name\":\"a\",\"category\":\"b\",\"price\":\"1\"}} | after.id: null in a column that may not be null",

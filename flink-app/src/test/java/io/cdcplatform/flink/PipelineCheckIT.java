@@ -80,6 +80,13 @@ class PipelineCheckIT {
         "event time not a time | eventTime: at | eventTime: amount"
             + " | pipeline.yaml: table app.moves: event-time column amount has type numeric(14,2);"
             + " expected date, timestamp or timestamptz",
+        "unknown captured column | - table: app.accounts | \"- table: app.accounts\\n      columns: [id, owner, nope]\""
+            + " | pipeline.yaml: table app.accounts: column nope does not exist",
+        "primary key not captured | - table: app.accounts | \"- table: app.accounts\\n      columns: [owner, opened]\""
+            + " | pipeline.yaml: table app.accounts: primary key column id is not among the"
+            + " columns; capture it",
+        "a column left out cannot be queried | eventTime: at | \"eventTime: at\\n      columns: [account_id, n, at]\""
+            + " | pipeline.yaml: analytic totals: Flink cannot plan the query: ",
         "unknown column | SUM(amount) AS total | SUM(amont) AS total"
             + " | pipeline.yaml: analytic totals: Flink cannot plan the query: ",
         "type the query cannot use | SUM(amount) AS total | SUM(owner) AS total"

@@ -53,7 +53,7 @@ class DashboardBrowserIT {
 
     assertThat(page.path("panels").findValuesAsText("name"))
         .containsExactly("status_totals", "category_revenue_minute", "customer_value");
-    assertThat(page.path("stages").asInt()).isEqualTo(5);
+    assertThat(page.path("stages").asInt()).isEqualTo(6);
     assertThat(page.path("connection").asText()).isEqualTo("live");
     assertThat(page.path("stripText").asText())
         .contains("slot lag", "task(s) running", "3 brokers", "checkpoint", "freshness");
@@ -96,7 +96,7 @@ class DashboardBrowserIT {
     } finally {
       worker.resume();
     }
-    await("every stage green again", p -> p.path("stagesOk").asInt() == 5);
+    await("every stage green again", p -> p.path("stagesOk").asInt() == 6);
   }
 
   private static JsonNode look() throws Exception {

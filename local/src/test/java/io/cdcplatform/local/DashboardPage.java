@@ -62,19 +62,19 @@ final class DashboardPage {
         "the page did not show " + expected + " within " + patience.toSeconds() + " s: " + last);
   }
 
-  /** Waits until every panel and the latency chart have data and all five stages are green. */
+  /** Waits until every panel and the latency chart have data and all six stages are green. */
   static JsonNode awaitEveryPanelDrawn(HeadlessChromium browser, Duration patience)
       throws Exception {
     return await(
         browser,
-        "every panel with data and five green stages",
+        "every panel with data and six green stages",
         page -> {
           JsonNode panels = page.path("panels");
           boolean drawn = panels.size() > 0;
           for (JsonNode panel : panels) {
             drawn &= panel.path("points").asInt() > 0;
           }
-          return drawn && page.path("latency").asInt() > 0 && page.path("stagesOk").asInt() == 5;
+          return drawn && page.path("latency").asInt() > 0 && page.path("stagesOk").asInt() == 6;
         },
         patience);
   }

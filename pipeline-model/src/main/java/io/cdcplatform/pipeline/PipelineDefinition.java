@@ -124,6 +124,13 @@ public record PipelineDefinition(
     if (!keys.isEmpty()) {
       settings.put("message.key.columns", keys);
     }
+    if (source.tables().stream().anyMatch(SourceTable::declaredColumns)) {
+      settings.put(
+          "column.include.list",
+          source.captured().stream()
+              .map(SourceTable::columnPattern)
+              .collect(java.util.stream.Collectors.joining(",")));
+    }
     return settings;
   }
 

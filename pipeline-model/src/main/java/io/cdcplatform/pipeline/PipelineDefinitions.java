@@ -38,7 +38,7 @@ public final class PipelineDefinitions {
       Set.of("name", "description", "source", "analytics", "job");
   private static final Set<String> SOURCE =
       Set.of("database", "credentialsSecret", "topicPrefix", "tables", "heartbeat");
-  private static final Set<String> TABLE = Set.of("table", "key", "eventTime");
+  private static final Set<String> TABLE = Set.of("table", "key", "eventTime", "columns");
   private static final Set<String> ANALYTIC =
       Set.of(
           "name",
@@ -162,7 +162,22 @@ public final class PipelineDefinitions {
         }
         List<String> key = item.has("key") ? identifiers(item.get("key")) : List.of();
         String eventTime = item.has("eventTime") ? identifier(item.get("eventTime")) : null;
-        tables.add(new SourceTable(name, key, eventTime));
+        List<String> columns = item.has("columns") ? identifiers(item.get("columns")) : List.of();
+        if (!columns.isEmpty()) {
+          Set<String> captured = new HashSet<>(columns);
+          for (String column : key) {
+            if (!captured.contains(column)) {
+              throw at(
+                  item.get("key").where(), "key column " + column + " is not among the columns");
+            }
+          }
+          if (eventTime != null && !captured.contains(eventTime)) {
+            throw at(
+                item.get("eventTime").where(),
+                "event-time column " + eventTime + " is not among the columns");
+          }
+        }
+        tables.add(new SourceTable(name, key, eventTime, columns));
       }
       return new Source(database, secret, prefix, tables, heartbeat);
     }

@@ -80,6 +80,19 @@ class PipelineDefinitionsTest {
     assertThat(orders.topic("cdc")).isEqualTo("cdc.shop.orders");
   }
 
+  @Test
+  void declaredColumnsAreAllThatTravelAndUndeclaredTablesKeepAll() {
+    PipelineDefinition shop = PipelineDefinitions.load(SHOP);
+
+    assertThat(shop.source().tables().get(1).columns())
+        .containsExactly("id", "name", "category", "price", "updated_at");
+    assertThat(shop.connectorSettings())
+        .containsEntry(
+            "column.include.list",
+            "shop\\.customers\\..+,shop\\.products\\.(id|name|category|price|updated_at),"
+                + "shop\\.orders\\..+,shop\\.heartbeat\\..+");
+  }
+
   /** Each bad definition is one line naming the file, the place and what was expected. */
   @ParameterizedTest(name = "{0}")
   @CsvSource(
@@ -114,6 +127,13 @@ class PipelineDefinitionsTest {
         "an output of the platform | key: [status] | key: [status]\\n    outputs: {table: analytics.freshness}"
             + " | pipeline.yaml: analytic totals: output table analytics.freshness is already used by"
             + " the platform",
+        "key outside the columns | table: shop.orders | table: shop.orders\\n      key: [id]\\n      columns: [status]"
+            + " | pipeline.yaml: source.tables[0].key: key column id is not among the columns",
+        "event time outside the columns | table: shop.orders | table: shop.orders\\n      eventTime: created_at\\n      columns: [id]"
+            + " | pipeline.yaml: source.tables[0].eventTime: event-time column created_at is not"
+            + " among the columns",
+        "a column twice | table: shop.orders | table: shop.orders\\n      columns: [id, id]"
+            + " | pipeline.yaml: source.tables[0].columns[1]: column id is listed twice",
         "bad job value | parallelism: 1 | parallelism: [1]"
             + " | pipeline.yaml: job.parallelism: expected a single value",
       })
