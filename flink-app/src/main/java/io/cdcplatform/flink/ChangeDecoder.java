@@ -98,14 +98,14 @@ final class ChangeDecoder implements KafkaRecordDeserializationSchema<Change> {
       switch (op) {
         case "c":
         case "r":
-          change.after = row(table, event.get("after"), "after");
+          change.after = row(table, event.get("after"), "after", false);
           break;
         case "u":
-          change.before = row(table, event.get("before"), "before");
-          change.after = row(table, event.get("after"), "after");
+          change.before = before(table, event.get("before"));
+          change.after = row(table, event.get("after"), "after", false);
           break;
         case "d":
-          change.before = row(table, event.get("before"), "before");
+          change.before = before(table, event.get("before"));
           break;
         case "t":
           // No key and no rows: the router applies it to every row of the table.
@@ -162,13 +162,27 @@ final class ChangeDecoder implements KafkaRecordDeserializationSchema<Change> {
     return KeyText.of(table.key(), position -> image[position]);
   }
 
-  private static Object[] row(TableLayout table, JsonNode image, String name)
+  /**
+   * The before-image. Under a primary key only its key is read: the router retracts the version it
+   * kept, not this image, so a column of the old row that could not be decoded (the change that
+   * wrote it went to the dead letters) does not stop the row's later changes, and fixing or
+   * deleting the row heals the analytics. A declared, non-unique key needs the whole image: it
+   * tells which of the rows under the key goes.
+   */
+  private static Object[] before(TableLayout table, JsonNode image) throws ColumnKind.Refused {
+    return row(table, image, "before", table.primaryKey());
+  }
+
+  private static Object[] row(TableLayout table, JsonNode image, String name, boolean keyOnly)
       throws ColumnKind.Refused {
     if (image == null || !image.isObject()) {
       throw new ColumnKind.Refused(name + ": expected the row's columns as an object");
     }
     Object[] values = new Object[table.columns().size()];
     for (int i = 0; i < values.length; i++) {
+      if (keyOnly && !table.key().contains(i)) {
+        continue;
+      }
       SourceColumn column = table.columns().get(i);
       JsonNode node = image.get(column.name());
       String field = name + "." + column.name();

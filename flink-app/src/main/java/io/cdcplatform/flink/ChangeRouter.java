@@ -37,7 +37,10 @@ import org.apache.flink.util.OutputTag;
  * change older than the newest truncate of its table that arrives afterwards is dropped ({@code
  * truncatedDropped}); its row was removed by the truncate. Versions committed after it, even when
  * they arrived first, are left alone, so a truncate inside a larger transaction, a {@code TRUNCATE
- * ... CASCADE} (one event per table) and a redelivered truncate all end exact.
+ * ... CASCADE} (one event per table) and a redelivered truncate all end exact. LSNs do not order
+ * concurrent transactions in general, but they do here: a truncate holds an ACCESS EXCLUSIVE lock,
+ * so whatever changed the table before it committed before its WAL record, and whatever changes it
+ * afterwards waits for its commit.
  *
  * <p>The main output carries each applied data change's source commit time, for the latency figures
  * (the heartbeat's are left out); the rows go to one side output per table.

@@ -63,8 +63,9 @@ final class DeadLetterLedger extends CommitOnCheckpointSink<Change, ArrayList<Un
             + topic
             + " under key "
             + letter.coordinates()
-            + ". Fix its cause, rebuild the analytics from a new snapshot of the source, then"
-            + " acknowledge with DELETE FROM "
+            + ". Fix its cause; under a primary key, a later change that corrects or deletes the"
+            + " row is applied and heals them, otherwise rebuild the analytics from a new snapshot"
+            + " of the source. Then acknowledge with DELETE FROM "
             + Unapplied.TABLE
             + " WHERE item = '"
             + letter.coordinates()

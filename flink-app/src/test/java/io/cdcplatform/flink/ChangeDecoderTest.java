@@ -80,7 +80,8 @@ class ChangeDecoderTest {
     assertThat(change.sourceMillis).isEqualTo(1764000000000L);
     assertThat(change.eventMillis)
         .isEqualTo(Instant.parse("2026-11-24T10:15:30.123Z").toEpochMilli());
-    assertThat(change.before[4]).isEqualTo(new BigDecimal("10.50"));
+    // Under a primary key only the old row's key is read: the router retracts what it kept.
+    assertThat(change.before).containsExactly(7L, null, null, null, null, null, null, null);
     assertThat(change.after[4]).isEqualTo(new BigDecimal("12.00"));
     assertThat(change.after[5]).isEqualTo("PAID");
     Object createdAt = ORDERS.columns().get(6).kind().external(change.after[6]);
@@ -100,7 +101,42 @@ class ChangeDecoderTest {
     assertThat(change.poison()).isFalse();
     assertThat(change.eventMillis).isEqualTo(1764000000000L);
     assertThat(change.after).isNull();
-    assertThat(change.before[2]).isEqualTo("home");
+    assertThat(change.before[0]).isEqualTo(5L);
+  }
+
+  @Test
+  void anOldRowThatCannotBeDecodedDoesNotStopTheRowsLaterChanges() {
+    // The insert that wrote amount 'NaN' went to the dead letters; fixing the row must apply.
+    Change fixed =
+        decode(
+            "cdc.shop.orders",
+            event("u", ORDER.formatted("NaN", "NEW"), ORDER.formatted("12.00", "NEW")));
+    Change deleted = decode("cdc.shop.orders", event("d", ORDER.formatted("NaN", "NEW"), "null"));
+
+    assertThat(fixed.poison()).as(fixed.reason).isFalse();
+    assertThat(fixed.after[4]).isEqualTo(new BigDecimal("12.00"));
+    assertThat(deleted.poison()).as(deleted.reason).isFalse();
+    assertThat(deleted.key).isEqualTo("1:7|");
+  }
+
+  @Test
+  void underADeclaredKeyTheWholeOldRowIsRead() {
+    TableLayout readings =
+        TestLayouts.withoutPrimaryKey(
+            0, "app.readings", List.of(0), -1, "sensor bigint", "value numeric(6,2)");
+    Change change =
+        new ChangeDecoder(List.of(readings))
+            .decode(
+                "cdc.app.readings",
+                0,
+                1,
+                1L,
+                null,
+                event("d", "{\"sensor\":3,\"value\":\"NaN\"}", "null")
+                    .getBytes(StandardCharsets.UTF_8));
+
+    assertThat(change.poison()).isTrue();
+    assertThat(change.reason).startsWith("before.value (numeric(6,2)): expected a decimal");
   }
 
   @Test
@@ -158,7 +194,7 @@ class ChangeDecoderTest {
         "cdc.shop.products | {\"op\":\"c\",\"source\":{\"lsn\":1,\"ts_ms\":1},\"after\":{\"id\":null,\"name\":\"a\",\"category\":\"b\",\"price\":\"1\"}} | after.id: null in a column that may not be null",
         "cdc.shop.products | {\"op\":\"c\",\"source\":{\"lsn\":1,\"ts_ms\":1},\"after\":{\"id\":\"1\",\"name\":\"a\",\"category\":\"b\",\"price\":\"1\"}} | after.id (bigint): expected a whole number, got \"1\"",
         "cdc.shop.products | {\"op\":\"c\",\"source\":{\"lsn\":1,\"ts_ms\":1},\"after\":{\"id\":1,\"name\":\"a\",\"category\":\"b\",\"price\":\"1.234\"}} | after.price (numeric(12,2)): the value 1.234 has more than 2 decimal places, which DECIMAL(12, 2) cannot hold",
-        "cdc.shop.heartbeat | {\"op\":\"u\",\"source\":{\"lsn\":1,\"ts_ms\":1},\"before\":{\"id\":1,\"beat_at\":\"x\"},\"after\":{\"id\":1,\"beat_at\":\"x\"}} | before.beat_at (timestamp with time zone): expected an ISO-8601 UTC timestamp, got \"x\"",
+        "cdc.shop.heartbeat | {\"op\":\"u\",\"source\":{\"lsn\":1,\"ts_ms\":1},\"before\":{\"id\":1,\"beat_at\":\"x\"},\"after\":{\"id\":1,\"beat_at\":\"x\"}} | after.beat_at (timestamp with time zone): expected an ISO-8601 UTC timestamp, got \"x\"",
         "cdc.shop.heartbeat | {\"op\":\"u\",\"source\":{\"lsn\":1,\"ts_ms\":1},\"before\":{\"id\":1,\"beat_at\":\"2026-01-01T00:00:00Z\"},\"after\":{\"id\":2,\"beat_at\":\"2026-01-01T00:00:00Z\"}} | an update changed the key [id]",
       })
   void undecodableRecordsArePoisonWithTheReasonAndTheirCoordinates(

@@ -439,6 +439,39 @@ class AnalyticsPipelineIT {
         .isGreaterThan(-60_000);
   }
 
+  @Test
+  @Order(10)
+  void aValueTheAnalyticCannotHoldIsNamedAndFixingTheRowHealsTheTables() throws Exception {
+    long order = queryLong("SELECT min(id) FROM shop.orders WHERE status <> 'CANCELLED'");
+    try (Connection db = pipeline.postgres().superuserConnection();
+        Statement sql = db.createStatement()) {
+      // PostgreSQL accepts NaN in numeric(12,2) (and NaN >= 0); DECIMAL(12, 2) cannot hold it.
+      sql.execute("UPDATE shop.orders SET amount = 'NaN' WHERE id = " + order);
+    }
+    Verdict named =
+        awaitVerdict(
+            v -> v.condition(Stage.RESULTS).reason() == Reason.CHANGES_NOT_APPLIED,
+            "ResultsExact ChangesNotApplied");
+    assertThat(named.condition(Stage.RESULTS).message())
+        .contains("shop.orders has a change that was not applied", "'NAN'", "DECIMAL(12, 2)");
+
+    // Fixing the row applies: the old row's image is not needed, the router retracts what it kept.
+    try (Connection db = pipeline.postgres().superuserConnection();
+        Statement sql = db.createStatement()) {
+      sql.execute("UPDATE shop.orders SET amount = 5.00 WHERE id = " + order);
+    }
+    List<Oracles.Comparison> comparisons =
+        TestPipelines.converge(pipeline, oracles(), Duration.ofSeconds(60));
+    assertThat(comparisons)
+        .allSatisfy(
+            c -> assertThat(c.differing()).as(c.table() + " differs: " + c.samples()).isZero());
+    try (Connection db = pipeline.postgres().superuserConnection();
+        Statement sql = db.createStatement()) {
+      sql.execute("DELETE FROM analytics.unapplied WHERE subject = 'shop.orders'");
+    }
+    awaitVerdict(v -> v.ready().isTrue(), "Ready once acknowledged");
+  }
+
   /** The first verdict of the local health monitor that matches, within 60 s. */
   private static Verdict awaitVerdict(Predicate<Verdict> matches, String what) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
