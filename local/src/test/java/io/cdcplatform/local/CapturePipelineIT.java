@@ -270,7 +270,11 @@ class CapturePipelineIT {
         TestPipelines.readUntil(
             pipeline.kafka().bootstrapServers(),
             List.of("cdc.shop.products"),
-            read -> forKey(read, "cdc.shop.products", String.valueOf(small)).size() >= 2,
+            // Three keys, possibly on three partitions: wait for each one's records.
+            read ->
+                !forKey(read, "cdc.shop.products", String.valueOf(huge)).isEmpty()
+                    && forKey(read, "cdc.shop.products", String.valueOf(small)).size() >= 2
+                    && forKey(read, "cdc.shop.products", String.valueOf(unchanged)).size() >= 2,
             Duration.ofSeconds(60));
 
     Change oversized = forKey(changes, "cdc.shop.products", String.valueOf(huge)).getFirst();
