@@ -178,11 +178,11 @@ final class CheckpointedUpsertSink
       if (!refusedByTheTable(e)) {
         throw e;
       }
+      // A group refused again is cleared and entered anew, in this one transaction.
       connection.commit(
           db -> {
             refused.clear();
-            healed.clear();
-            writeEach(db, merged, refused, healed);
+            writeEach(db, merged, refused);
             Unapplied.clear(db, target.table(), healed);
             Unapplied.record(db, refused);
           });
@@ -200,13 +200,7 @@ final class CheckpointedUpsertSink
     try (PreparedStatement upsert = db.prepareStatement(target.upsert());
         PreparedStatement delete = db.prepareStatement(target.delete())) {
       for (Map.Entry<List<Object>, Row> entry : rows.entrySet()) {
-        if (entry.getValue().getKind() == RowKind.DELETE) {
-          bindKey(delete, entry.getKey());
-          delete.addBatch();
-        } else {
-          bindRow(upsert, entry.getValue());
-          upsert.addBatch();
-        }
+        bound(entry, upsert, delete).addBatch();
       }
       delete.executeBatch();
       upsert.executeBatch();
@@ -214,8 +208,7 @@ final class CheckpointedUpsertSink
   }
 
   /** Each row under its own savepoint; a refused one is deleted from the table and reported. */
-  private void writeEach(
-      Connection db, Map<List<Object>, Row> rows, List<Unapplied.Entry> refused, Set<String> healed)
+  private void writeEach(Connection db, Map<List<Object>, Row> rows, List<Unapplied.Entry> refused)
       throws SQLException {
     try (PreparedStatement upsert = db.prepareStatement(target.upsert());
         PreparedStatement delete = db.prepareStatement(target.delete())) {
@@ -223,17 +216,8 @@ final class CheckpointedUpsertSink
         String item = keyText(entry.getKey());
         Savepoint savepoint = db.setSavepoint();
         try {
-          if (entry.getValue().getKind() == RowKind.DELETE) {
-            bindKey(delete, entry.getKey());
-            delete.executeUpdate();
-          } else {
-            bindRow(upsert, entry.getValue());
-            upsert.executeUpdate();
-          }
+          bound(entry, upsert, delete).executeUpdate();
           db.releaseSavepoint(savepoint);
-          if (notStored.contains(Unapplied.id(item))) {
-            healed.add(Unapplied.id(item));
-          }
         } catch (SQLException e) {
           if (!refusedByTheTable(e)) {
             throw e;
@@ -255,6 +239,18 @@ final class CheckpointedUpsertSink
         }
       }
     }
+  }
+
+  /** The statement that writes a merged row (an upsert, or a delete of its key), bound to it. */
+  private PreparedStatement bound(
+      Map.Entry<List<Object>, Row> entry, PreparedStatement upsert, PreparedStatement delete)
+      throws SQLException {
+    if (entry.getValue().getKind() == RowKind.DELETE) {
+      bindKey(delete, entry.getKey());
+      return delete;
+    }
+    bindRow(upsert, entry.getValue());
+    return upsert;
   }
 
   private void bindKey(PreparedStatement statement, List<Object> key) throws SQLException {

@@ -21,7 +21,7 @@ import java.util.Set;
  */
 final class Unapplied {
 
-  static final String TABLE = "analytics.unapplied";
+  static final String TABLE = io.cdcplatform.pipeline.PipelineDefinition.UNAPPLIED;
 
   /** How long a reason or an item may be in the ledger; the rest is cut. */
   private static final int TEXT_LIMIT = 500;

@@ -52,6 +52,10 @@ class ChangeDecoderTest {
       new ChangeDecoder(List.of(ORDERS, PRODUCTS, CUSTOMERS, HEARTBEAT));
 
   private Change decode(String topic, String value) {
+    return decode(decoder, topic, value);
+  }
+
+  private static Change decode(ChangeDecoder decoder, String topic, String value) {
     return decoder.decode(
         topic,
         1,
@@ -125,15 +129,10 @@ class ChangeDecoderTest {
         TestLayouts.withoutPrimaryKey(
             0, "app.readings", List.of(0), -1, "sensor bigint", "value numeric(6,2)");
     Change change =
-        new ChangeDecoder(List.of(readings))
-            .decode(
-                "cdc.app.readings",
-                0,
-                1,
-                1L,
-                null,
-                event("d", "{\"sensor\":3,\"value\":\"NaN\"}", "null")
-                    .getBytes(StandardCharsets.UTF_8));
+        decode(
+            new ChangeDecoder(List.of(readings)),
+            "cdc.app.readings",
+            event("d", "{\"sensor\":3,\"value\":\"NaN\"}", "null"));
 
     assertThat(change.poison()).isTrue();
     assertThat(change.reason).startsWith("before.value (numeric(6,2)): expected a decimal");

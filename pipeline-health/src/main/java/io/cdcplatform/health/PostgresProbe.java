@@ -30,6 +30,8 @@ public final class PostgresProbe {
   private static final java.util.regex.Pattern TABLE =
       java.util.regex.Pattern.compile("[a-z_][a-z0-9_]*\\.[a-z_][a-z0-9_]*");
 
+  private static final String UNDEFINED_TABLE = "42P01";
+
   /** How many ledger entries an observation carries. */
   static final int LEDGER_SAMPLE = 5;
 
@@ -82,25 +84,12 @@ public final class PostgresProbe {
         newest = beat == null ? null : beat.toInstant();
       }
       String ledger = ResultsCheck.ledger(freshnessTable);
-      try (PreparedStatement exists = connection.prepareStatement("SELECT to_regclass(?)")) {
-        exists.setString(1, ledger);
-        try (ResultSet row = exists.executeQuery()) {
-          row.next();
-          if (row.getString(1) == null) {
-            return Observed.of(new SinkObservation(freshnessTable, newest, null, List.of()));
-          }
-        }
-      }
-      long count;
-      try (PreparedStatement query = connection.prepareStatement("SELECT count(*) FROM " + ledger);
-          ResultSet row = query.executeQuery()) {
-        row.next();
-        count = row.getLong(1);
-      }
+      long count = 0;
       List<UnappliedEntry> entries = new ArrayList<>();
+      // One query: the oldest few entries, each row carrying the total.
       try (PreparedStatement query =
               connection.prepareStatement(
-                  "SELECT subject, item, kind, reason, recovery, noticed_at FROM "
+                  "SELECT subject, item, kind, reason, recovery, noticed_at, count(*) OVER () FROM "
                       + ledger
                       + " ORDER BY (kind = 'change-not-applied') DESC, noticed_at, subject, item"
                       + " LIMIT "
@@ -115,7 +104,13 @@ public final class PostgresProbe {
                   row.getString(4),
                   row.getString(5),
                   row.getTimestamp(6).toInstant()));
+          count = row.getLong(7);
         }
+      } catch (SQLException e) {
+        if (!UNDEFINED_TABLE.equals(e.getSQLState())) {
+          throw e;
+        }
+        return Observed.of(new SinkObservation(freshnessTable, newest, null, List.of()));
       }
       return Observed.of(new SinkObservation(freshnessTable, newest, count, entries));
     } catch (SQLException e) {

@@ -25,6 +25,9 @@ public record PipelineDefinition(
   /** The platform's own tables and topics, beside the declared analytics'. */
   public static final String FRESHNESS = "analytics.freshness";
 
+  /** The ledger of what the job could not apply, beside the freshness table. */
+  public static final String UNAPPLIED = "analytics.unapplied";
+
   public static final String LATENCY = "analytics.pipeline_latency_minute";
 
   /**
