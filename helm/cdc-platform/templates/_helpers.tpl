@@ -118,6 +118,7 @@ column.include.list: {{ join "," $columns | quote }}
 {{- range $pipeline.source.tables }}
 - {name: {{ printf "%s.%s" $prefix .table }}, kind: change}
 {{- end }}
+- {name: {{ printf "%s.transaction" $prefix }}, kind: transaction}
 - {name: {{ printf "%s.%s" $prefix $pipeline.source.heartbeat }}, kind: heartbeat}
 - {name: {{ printf "__debezium-heartbeat.%s" $prefix }}, kind: heartbeat}
 - {name: {{ index ($pipeline.job | default dict) "dead-letter-topic" | default (printf "%s.dead-letter" $prefix) }}, kind: deadLetter}

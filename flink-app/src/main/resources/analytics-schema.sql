@@ -31,3 +31,22 @@ COMMENT ON COLUMN analytics.unapplied.subject IS
 COMMENT ON COLUMN analytics.unapplied.item_id IS 'md5 of item, which can be too long for an index';
 COMMENT ON COLUMN analytics.unapplied.item IS
     'which one: a change as topic/partition@offset, or a group as its key (first 500 characters)';
+
+-- The source state the analytics tables show: every source transaction up to and including this
+-- one, in commit order, and nothing after it. The job writes it in the same database transaction
+-- as the tables' results, so a reader who reads it in the same snapshot as the tables (one query,
+-- or one REPEATABLE READ transaction) knows exactly which source state they show. No row yet: no
+-- streamed transaction has been applied (only the initial snapshot, if anything).
+CREATE TABLE IF NOT EXISTS analytics.source_position (
+    pipeline      text        PRIMARY KEY,
+    txid          bigint      NOT NULL,
+    commit_lsn    pg_lsn      NOT NULL,
+    committed_at  timestamptz NOT NULL,
+    applied_at    timestamptz NOT NULL
+);
+COMMENT ON COLUMN analytics.source_position.txid IS
+    'the PostgreSQL transaction id (32 bits, as logical decoding gives it) of the last transaction';
+COMMENT ON COLUMN analytics.source_position.commit_lsn IS
+    'its commit''s position in the WAL, as Debezium reports it';
+COMMENT ON COLUMN analytics.source_position.applied_at IS
+    'when the results reflecting it were committed (database clock)';

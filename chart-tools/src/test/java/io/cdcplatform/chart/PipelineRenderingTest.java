@@ -139,7 +139,8 @@ class PipelineRenderingTest {
     }
     assertThat(renderedTopics).isEqualTo(expectedTopics);
 
-    // The analytics job reads exactly the captured tables' topics and writes exactly its results
+    // The analytics job reads exactly the captured tables' topics and the transaction metadata
+    // (it applies whole source transactions) and writes exactly its results
     // and dead letters; the reconciler judges exactly the tables the job writes.
     JsonNode acls =
         ofKind(rendered, "KafkaUser").stream()
@@ -160,7 +161,11 @@ class PipelineRenderingTest {
     assertThat(reads)
         .containsExactlyElementsOf(
             definition.topics().stream()
-                .filter(t -> t.kind() == Topic.Kind.CHANGE || t.kind() == Topic.Kind.HEARTBEAT)
+                .filter(
+                    t ->
+                        t.kind() == Topic.Kind.CHANGE
+                            || t.kind() == Topic.Kind.TRANSACTION
+                            || t.kind() == Topic.Kind.HEARTBEAT)
                 .map(Topic::name)
                 .filter(name -> !name.startsWith("__debezium-heartbeat."))
                 .toList());

@@ -17,11 +17,12 @@ import org.apache.kafka.connect.transforms.Transformation;
  * Keeps every change record small enough for Kafka, so that a row of any size never stops capture.
  *
  * <p>A change whose value would be more than {@code max.bytes} as JSON is replaced by a small
- * record that keeps its {@code op}, {@code ts_ms} and {@code source} (table, LSN, transaction) and
- * says how large it was: {@code "oversized": {"bytes": ..., "limit": ...}}. The key is kept, so the
- * record goes to its row's partition. The analytics job turns such a record into a named failure (a
- * dead letter and a ledger entry naming the table and the record): the pipeline says it could not
- * apply the change instead of stopping, or of applying it wrongly.
+ * record that keeps its {@code op}, {@code ts_ms}, {@code source} (table, LSN) and {@code
+ * transaction} (which source transaction it belongs to, and where in it) and says how large it was:
+ * {@code "oversized": {"bytes": ..., "limit": ...}}. The key is kept, so the record goes to its
+ * row's partition. The analytics job turns such a record into a named failure (a dead letter and a
+ * ledger entry naming the table and the record): the pipeline says it could not apply the change
+ * instead of stopping, or of applying it wrongly.
  *
  * <p>Most records are measured without being serialized: only when a cheap upper bound of their
  * JSON size passes the limit are they converted to JSON and measured exactly.
@@ -80,7 +81,7 @@ public final class OversizedChanges<R extends ConnectRecord<R>> implements Trans
             .field("limit", Schema.INT64_SCHEMA)
             .build();
     SchemaBuilder schema = SchemaBuilder.struct().name("io.cdcplatform.connect.OversizedChange");
-    for (String kept : new String[] {"op", "ts_ms", "source"}) {
+    for (String kept : new String[] {"op", "ts_ms", "source", "transaction"}) {
       Field field = value.schema().field(kept);
       if (field != null) {
         schema.field(kept, field.schema());

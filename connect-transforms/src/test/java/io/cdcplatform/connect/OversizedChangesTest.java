@@ -27,6 +27,13 @@ class OversizedChangesTest {
           .field("table", Schema.STRING_SCHEMA)
           .field("lsn", Schema.INT64_SCHEMA)
           .build();
+  private static final Schema TRANSACTION =
+      SchemaBuilder.struct()
+          .optional()
+          .field("id", Schema.STRING_SCHEMA)
+          .field("total_order", Schema.INT64_SCHEMA)
+          .field("data_collection_order", Schema.INT64_SCHEMA)
+          .build();
   private static final Schema ENVELOPE =
       SchemaBuilder.struct()
           .field("before", ROW)
@@ -34,6 +41,7 @@ class OversizedChangesTest {
           .field("source", SOURCE)
           .field("op", Schema.STRING_SCHEMA)
           .field("ts_ms", Schema.OPTIONAL_INT64_SCHEMA)
+          .field("transaction", TRANSACTION)
           .build();
 
   private final OversizedChanges<SourceRecord> guard = new OversizedChanges<>();
@@ -68,7 +76,7 @@ class OversizedChangesTest {
   }
 
   @Test
-  void anOversizedChangeKeepsItsKeyAndEnvelopeAndSaysHowLargeItWas() {
+  void anOversizedChangeKeepsItsKeyEnvelopeAndTransactionAndSaysHowLargeItWas() {
     SourceRecord record = record("z".repeat(5_000));
     long size = json.fromConnectData("t", record.valueSchema(), record.value()).length;
 
@@ -83,6 +91,8 @@ class OversizedChangesTest {
     assertThat(value)
         .isEqualTo(
             "{\"op\":\"u\",\"ts_ms\":99,\"source\":{\"table\":\"notes\",\"lsn\":4711},"
+                + "\"transaction\":{\"id\":\"812:4711\",\"total_order\":3,"
+                + "\"data_collection_order\":2},"
                 + "\"oversized\":{\"bytes\":"
                 + size
                 + ",\"limit\":2048}}");
@@ -106,7 +116,13 @@ class OversizedChangesTest {
             .put("after", after)
             .put("source", new Struct(SOURCE).put("table", "notes").put("lsn", 4711L))
             .put("op", "u")
-            .put("ts_ms", 99L);
+            .put("ts_ms", 99L)
+            .put(
+                "transaction",
+                new Struct(TRANSACTION)
+                    .put("id", "812:4711")
+                    .put("total_order", 3L)
+                    .put("data_collection_order", 2L));
     return new SourceRecord(
         Map.of(), Map.of(), "cdc.app.notes", 1, Schema.INT64_SCHEMA, 7L, ENVELOPE, value);
   }

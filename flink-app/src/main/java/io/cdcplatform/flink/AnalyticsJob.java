@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MetricOptions;
@@ -85,16 +86,14 @@ public final class AnalyticsJob {
     env.setRuntimeMode(RuntimeExecutionMode.STREAMING);
     env.setParallelism(settings.parallelism());
     StreamTableEnvironment tables = tableEnvironment(env);
-    StreamStatementSet statements;
     // Every check runs before any data moves: a bad definition stops the job with one line.
     try {
-      statements = build(env, tables, settings, layouts);
+      build(env, tables, settings, layouts);
     } catch (IllegalArgumentException e) {
       System.err.println("analytics-job: " + e.getMessage());
       System.exit(2);
       return;
     }
-    statements.attachAsDataStream();
     LOG.info(
         "analytics job starting: pipeline {} ({} analytics over {}), Kafka {}",
         settings.pipeline().name(),
@@ -115,13 +114,17 @@ public final class AnalyticsJob {
   /**
    * The dataflow. One Kafka source reads every change topic; watermarks are generated per partition
    * from each change's event time (the table's declared event-time column, else the commit time),
-   * so a quiet partition goes idle and the heartbeat alone moves event time on. Records that cannot
-   * be decoded go to the dead-letter topic; the rest become one changelog per table, redeliveries
-   * removed, and each declared analytic runs over them as SQL.
+   * so a quiet partition goes idle and the heartbeat alone moves event time on. A second source
+   * reads Debezium's transaction metadata, and the changes go on whole source transactions at a
+   * time, in commit order ({@link TransactionSequencer}). Records that cannot be decoded go to the
+   * dead-letter topic; the rest become one changelog per table, redeliveries removed, and each
+   * declared analytic runs over them as SQL. Every analytics table is committed, with the source
+   * position its results reflect, in one database transaction per checkpoint ({@link
+   * ResultsCommitter}).
    *
    * @throws IllegalArgumentException naming the definition and the analytic it cannot plan or store
    */
-  static StreamStatementSet build(
+  static void build(
       StreamExecutionEnvironment env,
       StreamTableEnvironment tables,
       JobSettings settings,
@@ -144,12 +147,35 @@ public final class AnalyticsJob {
             .withTimestampAssigner(
                 (change, kafkaTimestamp) -> change.streamTimestamp(maxAheadMillis))
             .withIdleness(settings.sourceIdleTimeout());
-    SingleOutputStreamOperator<Change> decoded =
+    KafkaSource<TransactionEnd> transactions =
+        KafkaSource.<TransactionEnd>builder()
+            .setBootstrapServers(settings.kafkaBootstrapServers())
+            .setTopics(pipeline.transactionTopic())
+            .setGroupId("cdc-analytics")
+            .setStartingOffsets(OffsetsInitializer.earliest())
+            .setProperty("isolation.level", "read_committed")
+            .setProperties(settings.kafkaProperties())
+            .setDeserializer(new TransactionDecoder(layouts))
+            .build();
+    SingleOutputStreamOperator<Change> sequenced =
         env.fromSource(source, watermarks, "change-topics")
             .uid("change-topics")
+            .connect(
+                env.fromSource(transactions, WatermarkStrategy.noWatermarks(), "transaction-topic")
+                    .uid("transaction-topic")
+                    .setParallelism(1))
+            .transform(
+                "transaction-sequencer",
+                TypeInformation.of(Change.class),
+                new TransactionSequencer(settings.incompleteTransactionTimeout().toMillis()))
+            .uid("transaction-sequencer")
+            .setParallelism(1);
+    SingleOutputStreamOperator<Change> decoded =
+        sequenced
             .process(new DeadLetters(maxAheadMillis))
             .name("dead-letters")
-            .uid("dead-letters");
+            .uid("dead-letters")
+            .setParallelism(1);
     decoded
         .getSideOutput(DeadLetters.TAG)
         .sinkTo(
@@ -202,6 +228,7 @@ public final class AnalyticsJob {
         .setParallelism(1);
 
     StreamStatementSet statements = tables.createStatementSet();
+    String commitGroup = java.util.UUID.randomUUID().toString();
     for (AnalyticsPlan.Planned plan : plans) {
       Analytic analytic = plan.analytic();
       Table result = plan.analytic().window() == null ? plan.table() : marked(tables, plan);
@@ -209,13 +236,43 @@ public final class AnalyticsJob {
       String sink = analytic.name();
       tables.executeSql(
           AnalyticsSql.postgresSink(
-              settings, sink + "_table", columns, analytic.table().qualified()));
+              settings, sink + "_table", columns, analytic.table().qualified(), commitGroup));
       tables.executeSql(
           AnalyticsSql.kafkaSink(settings, sink + "_topic", columns, analytic.topic()));
       statements.add(result.insertInto(sink + "_table"));
       statements.add(result.insertInto(sink + "_topic"));
     }
-    return statements;
+    statements.attachAsDataStream();
+    commitTogether(sequenced, settings, ResultCommits.take(commitGroup));
+  }
+
+  /**
+   * The one committer of every analytics table: each table's results of a checkpoint and the source
+   * position the sequencer reached before its barrier, committed in one transaction.
+   */
+  private static void commitTogether(
+      SingleOutputStreamOperator<Change> sequenced,
+      JobSettings settings,
+      List<ResultCommits.Table> tables) {
+    DataStream<Committable> committed =
+        sequenced
+            .getSideOutput(TransactionSequencer.POSITIONS)
+            .map(Committable::position)
+            .returns(TypeInformation.of(Committable.class))
+            .name("source-positions")
+            .uid("source-positions")
+            .setParallelism(1);
+    for (ResultCommits.Table table : tables) {
+      committed = committed.union(table.results());
+    }
+    committed
+        .addSink(
+            new ResultsCommitter(
+                settings.pipeline().name(),
+                tables.stream().map(ResultCommits.Table::target).toList()))
+        .name("analytics-tables")
+        .uid("analytics-tables")
+        .setParallelism(1);
   }
 
   /**

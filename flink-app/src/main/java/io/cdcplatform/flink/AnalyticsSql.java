@@ -8,15 +8,20 @@ final class AnalyticsSql {
 
   private AnalyticsSql() {}
 
-  /** A PostgreSQL table committed with the job's checkpoints ({@link CheckpointedUpsertSink}). */
-  static String postgresSink(JobSettings settings, String name, String columns, String table) {
+  /**
+   * A PostgreSQL table committed with the job's checkpoints, together with every other table of the
+   * commit group ({@link ResultsCommitter}).
+   */
+  static String postgresSink(
+      JobSettings settings, String name, String columns, String table, String group) {
     return """
         CREATE TABLE %s (%s) WITH (
           'connector' = '%s',
           'url' = '%s',
           'table-name' = '%s',
           'username' = '%s',
-          'password' = '%s'
+          'password' = '%s',
+          'commit-group' = '%s'
         )
         """
         .formatted(
@@ -26,7 +31,8 @@ final class AnalyticsSql {
             settings.jdbcUrl(),
             table,
             settings.jdbcUser(),
-            settings.jdbcPassword());
+            settings.jdbcPassword(),
+            group);
   }
 
   /**

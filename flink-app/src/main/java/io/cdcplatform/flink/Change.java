@@ -28,6 +28,13 @@ public final class Change implements Serializable {
   public Object[] before;
   public Object[] after;
 
+  // The source transaction (Debezium's transaction metadata): PostgreSQL's id for it and the
+  // change's place in it; txId is -1 when the record names none (a snapshot read, or a connector
+  // without transaction metadata).
+  public long txId = -1;
+  public long txOrder;
+  public boolean snapshot;
+
   // Poison.
   public String reason;
   public String rawKey;

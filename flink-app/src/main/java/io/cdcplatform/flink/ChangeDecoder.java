@@ -71,6 +71,8 @@ final class ChangeDecoder implements KafkaRecordDeserializationSchema<Change> {
       if (event == null || !event.isObject()) {
         throw new ColumnKind.Refused("expected a JSON object with before, after, source and op");
       }
+      // Read first, so that a change the job cannot apply still counts for its transaction.
+      transaction(event, change);
       JsonNode oversized = event.get("oversized");
       if (oversized != null) {
         throw new ColumnKind.Refused(
@@ -139,6 +141,25 @@ final class ChangeDecoder implements KafkaRecordDeserializationSchema<Change> {
       change.eventMillis = timestamp;
     }
     return change;
+  }
+
+  /**
+   * The source transaction a change belongs to and its place in it ({@code transaction.id}, {@code
+   * transaction.total_order}), and whether it is a snapshot read.
+   */
+  private static void transaction(JsonNode event, Change change) {
+    String snapshot = event.path("source").path("snapshot").asText("false");
+    change.snapshot = !snapshot.equals("false");
+    JsonNode transaction = event.get("transaction");
+    if (transaction == null || !transaction.isObject()) {
+      return;
+    }
+    Long id = TransactionEnd.txId(transaction.path("id").asText(""));
+    JsonNode order = transaction.get("total_order");
+    if (id != null && order != null && order.isIntegralNumber()) {
+      change.txId = id;
+      change.txOrder = order.longValue();
+    }
   }
 
   private TableLayout table(String topic) throws ColumnKind.Refused {

@@ -1,22 +1,32 @@
 package io.cdcplatform.flink;
 
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamSink;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.table.connector.ChangelogMode;
+import org.apache.flink.table.connector.ProviderContext;
+import org.apache.flink.table.connector.sink.DataStreamSinkProvider;
 import org.apache.flink.table.connector.sink.DynamicTableSink;
-import org.apache.flink.table.connector.sink.SinkFunctionProvider;
+import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.types.DataType;
 
 /**
- * {@link CheckpointedUpsertSink} as a table sink, so the planner sees every output of the job in
- * one plan and reads each source once.
+ * An analytics table as a table sink, so the planner sees every output of the job in one plan
+ * (reading each source once, and keeping each table's changelog an upsert of its key). The sink
+ * only gathers the table's results per checkpoint ({@link ResultBatcher}) and hands them to the
+ * job's {@link ResultsCommitter} through {@link ResultCommits}: all tables commit together.
  */
 final class CheckpointedUpsertTableSink implements DynamicTableSink {
 
-  private final CheckpointedUpsertSink.Target target;
+  private final ResultTable.Target target;
   private final DataType rowType;
+  private final String group;
 
-  CheckpointedUpsertTableSink(CheckpointedUpsertSink.Target target, DataType rowType) {
+  CheckpointedUpsertTableSink(ResultTable.Target target, DataType rowType, String group) {
     this.target = target;
     this.rowType = rowType;
+    this.group = group;
   }
 
   @Override
@@ -26,13 +36,33 @@ final class CheckpointedUpsertTableSink implements DynamicTableSink {
 
   @Override
   public SinkRuntimeProvider getSinkRuntimeProvider(Context context) {
-    return SinkFunctionProvider.of(
-        new CheckpointedUpsertSink(target, context.createDataStructureConverter(rowType)), 1);
+    DataStructureConverter converter = context.createDataStructureConverter(rowType);
+    return new DataStreamSinkProvider() {
+      @Override
+      public DataStreamSink<?> consumeDataStream(
+          ProviderContext provider, DataStream<RowData> results) {
+        DataStream<Committable> batches =
+            results
+                .transform(
+                    "results-" + target.table(),
+                    TypeInformation.of(Committable.class),
+                    new ResultBatcher(target, converter))
+                .uid("results-" + target.table())
+                .setParallelism(1);
+        ResultCommits.register(group, target, batches);
+        // The commit is the committer's; this end of the table's own branch writes nothing.
+        return batches
+            .sinkTo(new DiscardingSink<>())
+            .name("gathered-" + target.table())
+            .uid("gathered-" + target.table())
+            .setParallelism(1);
+      }
+    };
   }
 
   @Override
   public DynamicTableSink copy() {
-    return new CheckpointedUpsertTableSink(target, rowType);
+    return new CheckpointedUpsertTableSink(target, rowType, group);
   }
 
   @Override

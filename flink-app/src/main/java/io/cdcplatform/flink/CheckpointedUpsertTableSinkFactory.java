@@ -12,7 +12,7 @@ import org.apache.flink.table.factories.FactoryUtil;
 /**
  * The {@code postgres-checkpointed} connector: a PostgreSQL table kept by upsert, committed with
  * the job's checkpoints. Options: {@code url}, {@code table-name}, {@code username}, {@code
- * password}.
+ * password}, {@code commit-group}.
  */
 public final class CheckpointedUpsertTableSinkFactory implements DynamicTableSinkFactory {
 
@@ -23,6 +23,11 @@ public final class CheckpointedUpsertTableSinkFactory implements DynamicTableSin
       ConfigOptions.key("table-name").stringType().noDefaultValue();
   static final ConfigOption<String> USERNAME =
       ConfigOptions.key("username").stringType().noDefaultValue();
+
+  /** Which job's {@link ResultsCommitter} commits the table ({@link ResultCommits}). */
+  static final ConfigOption<String> COMMIT_GROUP =
+      ConfigOptions.key("commit-group").stringType().noDefaultValue();
+
   static final ConfigOption<String> PASSWORD =
       ConfigOptions.key("password").stringType().defaultValue("");
 
@@ -33,7 +38,7 @@ public final class CheckpointedUpsertTableSinkFactory implements DynamicTableSin
 
   @Override
   public Set<ConfigOption<?>> requiredOptions() {
-    return Set.of(URL, TABLE, USERNAME);
+    return Set.of(URL, TABLE, USERNAME, COMMIT_GROUP);
   }
 
   @Override
@@ -55,13 +60,14 @@ public final class CheckpointedUpsertTableSinkFactory implements DynamicTableSin
                         context.getObjectIdentifier() + ": a PRIMARY KEY is required"));
     var options = helper.getOptions();
     return new CheckpointedUpsertTableSink(
-        new CheckpointedUpsertSink.Target(
+        new ResultTable.Target(
             options.get(URL),
             options.get(USERNAME),
             options.get(PASSWORD),
             options.get(TABLE),
             schema.getColumnNames(),
             key.getColumns().stream().map(schema.getColumnNames()::indexOf).toList()),
-        schema.toPhysicalRowDataType());
+        schema.toPhysicalRowDataType(),
+        options.get(COMMIT_GROUP));
   }
 }

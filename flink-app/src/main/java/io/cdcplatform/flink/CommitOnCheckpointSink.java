@@ -1,10 +1,5 @@
 package io.cdcplatform.flink;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,7 +68,7 @@ abstract class CommitOnCheckpointSink<IN, B extends Serializable> extends RichSi
   public final void snapshotState(FunctionSnapshotContext context) throws Exception {
     pending.put(context.getCheckpointId(), current);
     current = newBatch();
-    state.update(List.of(toBytes(new Serializable[] {pending, extraState()})));
+    state.update(List.of(JavaBytes.of(new Serializable[] {pending, extraState()})));
   }
 
   @Override
@@ -99,7 +94,7 @@ abstract class CommitOnCheckpointSink<IN, B extends Serializable> extends RichSi
     initialize();
     if (context.isRestored()) {
       for (byte[] bytes : state.get()) {
-        Serializable[] saved = (Serializable[]) fromBytes(bytes);
+        Serializable[] saved = (Serializable[]) JavaBytes.read(bytes);
         pending.putAll((TreeMap<Long, B>) saved[0]);
         restoreExtraState(saved[1]);
       }
@@ -109,20 +104,6 @@ abstract class CommitOnCheckpointSink<IN, B extends Serializable> extends RichSi
         commit(new ArrayList<>(pending.values()));
         pending.clear();
       }
-    }
-  }
-
-  private static byte[] toBytes(Serializable value) throws IOException {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-      out.writeObject(value);
-    }
-    return bytes.toByteArray();
-  }
-
-  private static Object fromBytes(byte[] bytes) throws IOException, ClassNotFoundException {
-    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
-      return in.readObject();
     }
   }
 }

@@ -24,6 +24,7 @@ public record JobSettings(
     Duration outOfOrderness,
     Duration maxEventTimeAhead,
     Duration sourceIdleTimeout,
+    Duration incompleteTransactionTimeout,
     String deadLetterTopic,
     int parallelism,
     int restPort,
@@ -42,6 +43,7 @@ public record JobSettings(
           "out-of-orderness",
           "max-event-time-ahead",
           "source-idle-timeout",
+          "incomplete-transaction-timeout",
           "dead-letter-topic",
           "parallelism",
           "rest-port",
@@ -93,6 +95,7 @@ public record JobSettings(
         lookup.duration("out-of-orderness", "5s"),
         lookup.duration("max-event-time-ahead", "1m"),
         lookup.duration("source-idle-timeout", "2s"),
+        lookup.duration("incomplete-transaction-timeout", "5m"),
         lookup.get("dead-letter-topic", pipeline.deadLetterTopic()),
         lookup.positive("parallelism", "1"),
         lookup.positive("rest-port", "8081"),
@@ -170,6 +173,7 @@ public record JobSettings(
           "out-of-orderness",
           "max-event-time-ahead",
           "source-idle-timeout",
+          "incomplete-transaction-timeout",
           "dead-letter-topic",
           "parallelism");
 

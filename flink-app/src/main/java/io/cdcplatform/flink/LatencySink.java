@@ -39,12 +39,10 @@ final class LatencySink extends CommitOnCheckpointSink<Long, LatencySink.Samples
       List.of("minute_start", "change_count", "p50_ms", "p95_ms", "p99_ms", "max_ms");
 
   /** The PostgreSQL table (keyed by minute) and the Kafka client settings. */
-  record Target(CheckpointedUpsertSink.Target table, Properties kafka) implements Serializable {
+  record Target(ResultTable.Target table, Properties kafka) implements Serializable {
 
     Target(String jdbcUrl, String user, String password, Properties kafka) {
-      this(
-          new CheckpointedUpsertSink.Target(jdbcUrl, user, password, TABLE, COLUMNS, List.of(0)),
-          kafka);
+      this(new ResultTable.Target(jdbcUrl, user, password, TABLE, COLUMNS, List.of(0)), kafka);
     }
   }
 
@@ -81,7 +79,7 @@ final class LatencySink extends CommitOnCheckpointSink<Long, LatencySink.Samples
   @Override
   void initialize() {
     minutes = new TreeMap<>();
-    CheckpointedUpsertSink.Target table = target.table();
+    ResultTable.Target table = target.table();
     connection = new SinkConnection(table.jdbcUrl(), table.user(), table.password());
   }
 

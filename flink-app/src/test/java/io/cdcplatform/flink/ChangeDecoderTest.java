@@ -93,6 +93,64 @@ class ChangeDecoderTest {
   }
 
   @Test
+  void aStreamedChangeNamesItsSourceTransactionAndItsPlaceInIt() {
+    String product = "{\"id\":5,\"name\":\"lamp\",\"category\":\"home\",\"price\":\"9.99\"}";
+    Change streamed =
+        decode(
+            "cdc.shop.products",
+            "{\"before\":null,\"after\":%s,\"op\":\"c\",\"source\":{\"lsn\":900,".formatted(product)
+                + "\"ts_ms\":1,\"snapshot\":\"false\"},\"transaction\":{\"id\":\"812:950\","
+                + "\"total_order\":3,\"data_collection_order\":1}}");
+    // A change the job cannot apply still counts for its transaction.
+    Change refused =
+        decode(
+            "cdc.shop.products",
+            "{\"op\":\"x\",\"source\":{\"lsn\":900,\"ts_ms\":1},"
+                + "\"transaction\":{\"id\":\"813:990\",\"total_order\":1}}");
+    Change read =
+        decode(
+            "cdc.shop.products",
+            "{\"before\":null,\"after\":%s,\"op\":\"r\",\"source\":{\"ts_ms\":1,".formatted(product)
+                + "\"snapshot\":\"last\"},\"transaction\":null}");
+
+    assertThat(streamed.txId).isEqualTo(812);
+    assertThat(streamed.txOrder).isEqualTo(3);
+    assertThat(streamed.snapshot).isFalse();
+    assertThat(refused.poison()).isTrue();
+    assertThat(refused.txId).isEqualTo(813);
+    assertThat(read.txId).as("a snapshot read belongs to no transaction").isEqualTo(-1);
+    assertThat(read.snapshot).isTrue();
+  }
+
+  @Test
+  void aTransactionEndCountsOnlyTheChangesOfTheTablesTheJobReads() {
+    TransactionDecoder ends = new TransactionDecoder(List.of(ORDERS, PRODUCTS));
+    TransactionEnd end =
+        ends.decode(
+            ("{\"status\":\"END\",\"id\":\"812:1234\",\"event_count\":9,\"data_collections\":["
+                    + "{\"data_collection\":\"shop.orders\",\"event_count\":5},"
+                    + "{\"data_collection\":\"shop.products\",\"event_count\":3},"
+                    + "{\"data_collection\":\"public.other\",\"event_count\":1}],"
+                    + "\"ts_ms\":1764000000000}")
+                .getBytes(StandardCharsets.UTF_8),
+            "cdc.transaction/0@4");
+
+    assertThat(end.txId).isEqualTo(812);
+    assertThat(end.commitLsn).isEqualTo(1234);
+    assertThat(end.changes).isEqualTo(8);
+    assertThat(end.commitMillis).isEqualTo(1764000000000L);
+    assertThat(
+            ends.decode(
+                "{\"status\":\"BEGIN\",\"id\":\"812:1000\"}".getBytes(StandardCharsets.UTF_8), "x"))
+        .isNull();
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                ends.decode(
+                    "{\"status\":\"END\",\"id\":\"812\"}".getBytes(StandardCharsets.UTF_8), "x"))
+        .hasMessage("id '812': expected <txid>:<lsn>");
+  }
+
+  @Test
   void dimensionChangesTakeTheirCommitTimeAsEventTime() {
     Change change =
         decode(

@@ -518,6 +518,201 @@ class AnalyticsPipelineIT {
     assertThat(flinkMetric("deadLetters", 0)).as("dead letters").isEqualTo(lettersBefore);
   }
 
+  /**
+   * While writers commit multi-table transactions concurrently and one writes 20,000 orders in one
+   * transaction, the analytics tables are read again and again: each reading, with the source
+   * position committed with it, must be the oracle at some commit of the source, never a state in
+   * between. Each writer takes one lock just before it commits and computes the oracles there, so
+   * writers commit one at a time and each knows the source state its commit leaves.
+   */
+  @Test
+  @Order(11)
+  void everyStateTheTablesShowIsTheOraclesAtACommitOfTheSource() throws Exception {
+    List<Oracles.Oracle> oracles = oracles();
+    assertConvergesToOracles(oracles, runWorkload(300, 300), "before the consistency check");
+    String oracleDigest = digest(oracles, true);
+    String tableDigest = digest(oracles, false);
+    try (Connection db = pipeline.postgres().superuserConnection();
+        Statement sql = db.createStatement()) {
+      sql.execute(
+          "CREATE TABLE public.commit_states (txid bigint PRIMARY KEY, digest text NOT NULL)");
+      long first = queryLong("SELECT coalesce(max(id), 0) FROM shop.orders") + 1_000_000;
+      sql.execute("CREATE SEQUENCE public.consistency_ids START WITH " + first);
+      sql.execute(
+          "INSERT INTO shop.customers (id, name, email, country, created_at) VALUES"
+              + " (nextval('public.consistency_ids'), 'writer', 'w@example.com', 'DE', now())");
+      sql.execute(
+          "INSERT INTO shop.products (id, name, category, price) VALUES"
+              + " (nextval('public.consistency_ids'), 'lamp', 'home', 9.99)");
+      sql.execute("INSERT INTO public.commit_states SELECT txid_current(), (" + oracleDigest + ")");
+    }
+    java.util.concurrent.atomic.AtomicBoolean writing =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    // Threads of its own: the common pool may have one thread on a small machine.
+    java.util.concurrent.ExecutorService threads =
+        java.util.concurrent.Executors.newFixedThreadPool(5);
+    List<String[]> samples = java.util.Collections.synchronizedList(new ArrayList<>());
+    CompletableFuture<Void> sampler =
+        CompletableFuture.runAsync(
+            () -> {
+              try (Connection db = pipeline.postgres().superuserConnection();
+                  Statement sql = db.createStatement()) {
+                while (writing.get()) {
+                  try (ResultSet rs =
+                      sql.executeQuery(
+                          "SELECT (SELECT txid FROM "
+                              + io.cdcplatform.pipeline.PipelineDefinition.SOURCE_POSITION
+                              + "), ("
+                              + tableDigest
+                              + ")")) {
+                    rs.next();
+                    samples.add(new String[] {rs.getString(1), rs.getString(2)});
+                  }
+                  TimeUnit.MILLISECONDS.sleep(40);
+                }
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            },
+            threads);
+    List<CompletableFuture<Void>> writers = new ArrayList<>();
+    for (int w = 0; w < 3; w++) {
+      int writer = w;
+      writers.add(
+          CompletableFuture.runAsync(
+              () -> {
+                for (int t = 0; t < 25; t++) {
+                  commitState(
+                      oracleDigest,
+                      "INSERT INTO shop.orders (id, customer_id, product_id, quantity, amount,"
+                          + " status, created_at) SELECT nextval('public.consistency_ids'), c.id,"
+                          + " p.id, 1 + g % 3, 5.00 + g, 'PAID', now()"
+                          + " FROM generate_series(1, 3) g, LATERAL (SELECT id FROM shop.customers"
+                          + " ORDER BY random() LIMIT 1) c, LATERAL (SELECT id FROM shop.products"
+                          + " ORDER BY random() LIMIT 1) p",
+                      "UPDATE shop.products SET category = 'moved-"
+                          + writer
+                          + "-"
+                          + (t % 4)
+                          + "' WHERE id = (SELECT id FROM shop.products ORDER BY random() LIMIT 1)",
+                      "UPDATE shop.orders SET status = 'CANCELLED' WHERE id = (SELECT id FROM"
+                          + " shop.orders WHERE status = 'PAID' ORDER BY random() LIMIT 1)");
+                  // Paced, so that the tables pass through many states while they are read.
+                  pause(150);
+                }
+              },
+              threads));
+    }
+    writers.add(
+        CompletableFuture.runAsync(
+            () -> {
+              pause(1_500);
+              commitState(
+                  oracleDigest,
+                  "INSERT INTO shop.orders (id, customer_id, product_id, quantity, amount, status,"
+                      + " created_at) SELECT nextval('public.consistency_ids'), (SELECT"
+                      + " min(id) FROM shop.customers), (SELECT"
+                      + " min(id) FROM shop.products), 1, 1.00, 'PAID', now()"
+                      + " FROM generate_series(1, 20000)",
+                  "UPDATE shop.products SET category = 'large' WHERE id = (SELECT min(id) FROM"
+                      + " shop.products)");
+            },
+            threads));
+    CompletableFuture.allOf(writers.toArray(CompletableFuture[]::new)).get(5, TimeUnit.MINUTES);
+    TestPipelines.converge(pipeline, oracles, Duration.ofSeconds(180));
+    TimeUnit.SECONDS.sleep(1);
+    writing.set(false);
+    sampler.get(1, TimeUnit.MINUTES);
+    threads.shutdown();
+
+    Map<String, String> states = new HashMap<>();
+    try (Connection db = pipeline.postgres().superuserConnection();
+        Statement sql = db.createStatement();
+        ResultSet rs = sql.executeQuery("SELECT txid, digest FROM public.commit_states")) {
+      while (rs.next()) {
+        states.put(rs.getString(2), rs.getString(1));
+      }
+    }
+    List<String> seen = new ArrayList<>();
+    for (String[] sample : samples) {
+      assertThat(states)
+          .as("a reading at source position %s shows a state no commit left", sample[0])
+          .containsKey(sample[1]);
+      if (seen.isEmpty() || !seen.get(seen.size() - 1).equals(sample[1])) {
+        seen.add(sample[1]);
+      }
+    }
+    System.out.printf(
+        "consistency: %d readings, %d distinct source states of %d commits%n",
+        samples.size(), seen.size(), states.size());
+    assertThat(states).as("commits the writers left").hasSize(77);
+    // The states before, during and after the writers at least: the readings are not of one state.
+    assertThat(seen.size())
+        .as("distinct states read while the writers ran")
+        .isGreaterThanOrEqualTo(3);
+    assertThat(samples.get(samples.size() - 1)[0])
+        .as("the position is the last commit's or a later heartbeat's")
+        .isNotNull();
+  }
+
+  private static void pause(long millis) {
+    try {
+      TimeUnit.MILLISECONDS.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Runs the statements as one transaction that records the source state its commit leaves. */
+  private static void commitState(String oracleDigest, String... statements) {
+    try (Connection db = pipeline.postgres().superuserConnection();
+        Statement sql = db.createStatement()) {
+      db.setAutoCommit(false);
+      for (String statement : statements) {
+        sql.execute(statement);
+      }
+      // Writers commit one at a time from here: what this one sees is what its commit leaves.
+      sql.execute("SELECT pg_advisory_xact_lock(4711)");
+      sql.execute("INSERT INTO public.commit_states SELECT txid_current(), (" + oracleDigest + ")");
+      db.commit();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * One query's text: a digest of every oracle's rows (or of its table's, in the oracle's columns
+   * and types), numerics without trailing zeros, so equal states give equal digests.
+   */
+  private static String digest(List<Oracles.Oracle> oracles, boolean ofOracle) throws Exception {
+    List<String> parts = new ArrayList<>();
+    try (Connection db = pipeline.postgres().superuserConnection();
+        Statement sql = db.createStatement()) {
+      for (Oracles.Oracle oracle : oracles) {
+        List<String> columns = new ArrayList<>();
+        try (ResultSet rs = sql.executeQuery("SELECT * FROM (" + oracle.sql() + ") o LIMIT 0")) {
+          var meta = rs.getMetaData();
+          for (int i = 1; i <= meta.getColumnCount(); i++) {
+            String type = meta.getColumnTypeName(i);
+            String column = meta.getColumnName(i) + "::" + type;
+            columns.add(type.equals("numeric") ? "trim_scale(" + column + ")" : column);
+          }
+        }
+        String rows =
+            "SELECT "
+                + String.join(", ", columns)
+                + " FROM "
+                + (ofOracle ? "(" + oracle.sql() + ") o" : oracle.table());
+        parts.add(
+            "(SELECT md5(coalesce(string_agg(r::text, ',' ORDER BY r::text), '')) FROM ("
+                + rows
+                + ") r)");
+      }
+    }
+    return "SELECT " + String.join(" || '|' || ", parts);
+  }
+
   private static long committedChanges;
 
   private static double flinkMetric(String name) throws InterruptedException {

@@ -28,6 +28,12 @@ public record PipelineDefinition(
   /** The ledger of what the job could not apply, beside the freshness table. */
   public static final String UNAPPLIED = "analytics.unapplied";
 
+  /**
+   * The source state the analytics tables show: the last source transaction whose results they
+   * hold, committed with them.
+   */
+  public static final String SOURCE_POSITION = "analytics.source_position";
+
   public static final String LATENCY = "analytics.pipeline_latency_minute";
 
   /**
@@ -57,20 +63,30 @@ public record PipelineDefinition(
     return List.copyOf(all);
   }
 
+  /**
+   * Debezium's transaction metadata topic ({@code provide.transaction.metadata}): its default name,
+   * {@code <topic.prefix>.transaction}.
+   */
+  public String transactionTopic() {
+    return source.topicPrefix() + ".transaction";
+  }
+
   /** The topic records the job cannot apply go to. */
   public String deadLetterTopic() {
     return job.getOrDefault("dead-letter-topic", source.topicPrefix() + ".dead-letter");
   }
 
   /**
-   * Every topic the pipeline needs: each captured table's change topic, Debezium's heartbeat topic,
-   * the dead-letter topic, and every result's compacted topic (the platform's included).
+   * Every topic the pipeline needs: each captured table's change topic, Debezium's transaction
+   * metadata topic, the heartbeat topics, the dead-letter topic, and every result's compacted topic
+   * (the platform's included).
    */
   public List<Topic> topics() {
     List<Topic> topics = new java.util.ArrayList<>();
     for (SourceTable table : source.tables()) {
       topics.add(new Topic(table.topic(source.topicPrefix()), Topic.Kind.CHANGE));
     }
+    topics.add(new Topic(transactionTopic(), Topic.Kind.TRANSACTION));
     topics.add(
         new Topic(
             new SourceTable(source.heartbeat(), List.of(), null).topic(source.topicPrefix()),

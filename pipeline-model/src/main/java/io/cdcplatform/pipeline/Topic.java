@@ -12,6 +12,11 @@ public record Topic(String name, Kind kind) implements Serializable {
   public enum Kind {
     /** A captured table's changes, by Debezium. */
     CHANGE("change"),
+    /**
+     * Debezium's transaction metadata: where each source transaction ends and how many changes of
+     * each table it holds. One partition, so its records keep the source's commit order.
+     */
+    TRANSACTION("transaction"),
     /** The heartbeat table's changes and Debezium's own heartbeat: kept briefly. */
     HEARTBEAT("heartbeat"),
     /** Records the job could not apply, with the reason: kept long, someone must look. */

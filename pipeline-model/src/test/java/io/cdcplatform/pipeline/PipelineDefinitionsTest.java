@@ -36,6 +36,7 @@ class PipelineDefinitionsTest {
             new Topic("cdc.shop.customers", Topic.Kind.CHANGE),
             new Topic("cdc.shop.products", Topic.Kind.CHANGE),
             new Topic("cdc.shop.orders", Topic.Kind.CHANGE),
+            new Topic("cdc.transaction", Topic.Kind.TRANSACTION),
             new Topic("cdc.shop.heartbeat", Topic.Kind.HEARTBEAT),
             new Topic("__debezium-heartbeat.cdc", Topic.Kind.HEARTBEAT),
             new Topic("cdc.dead-letter", Topic.Kind.DEAD_LETTER),

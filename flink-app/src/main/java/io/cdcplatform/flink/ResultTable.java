@@ -9,37 +9,25 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.table.connector.RuntimeConverter;
-import org.apache.flink.table.connector.sink.DynamicTableSink;
-import org.apache.flink.table.data.RowData;
 import org.apache.flink.types.Row;
 import org.apache.flink.types.RowKind;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes an upsert changelog into a PostgreSQL table so that the table only ever shows results of
- * completed checkpoints.
- *
- * <p>Rows are collected per key between checkpoints and written, in one database transaction, when
- * their checkpoint completes ({@link CommitOnCheckpointSink}); the writes are idempotent (upserts
- * of final values and deletes). The table therefore never holds a result computed after the
- * checkpoint the job resumed from. A plain upsert sink could: on replay, changes from different
- * topics can interleave differently, so a group updated before the crash may never be touched again
- * and would keep a value no run should show.
+ * One analytics table as the job keeps it: the newest result of every group written by upsert (a
+ * group that is gone, deleted), within a database transaction the caller commits ({@link
+ * ResultsCommitter} commits every table's results of a checkpoint, with the source position they
+ * reflect, in one). Groups the table refuses are left out of it and named in the ledger.
  */
-final class CheckpointedUpsertSink
-    extends CommitOnCheckpointSink<RowData, LinkedHashMap<List<Object>, Row>> {
+final class ResultTable {
 
-  private static final long serialVersionUID = 1L;
-  private static final Logger LOG = LoggerFactory.getLogger(CheckpointedUpsertSink.class);
+  private static final Logger LOG = LoggerFactory.getLogger(ResultTable.class);
 
   /**
    * Where and what to write.
@@ -91,49 +79,28 @@ final class CheckpointedUpsertSink
   }
 
   private final Target target;
-  private final DynamicTableSink.DataStructureConverter converter;
-  private transient SinkConnection connection;
 
   /** Item ids of this table's groups in the ledger, cleared when a result of theirs is stored. */
-  private transient Set<String> notStored;
+  private final Set<String> notStored = new HashSet<>();
 
-  private transient Counter resultsNotStored;
+  private final Counter resultsNotStored;
 
-  CheckpointedUpsertSink(Target target, DynamicTableSink.DataStructureConverter converter) {
-    super("pending-" + target.table());
+  ResultTable(Target target, Counter resultsNotStored) {
     this.target = target;
-    this.converter = converter;
+    this.resultsNotStored = resultsNotStored;
   }
 
-  @Override
-  public void open(OpenContext openContext) {
-    converter.open(RuntimeConverter.Context.create(getRuntimeContext().getUserCodeClassLoader()));
+  Target target() {
+    return target;
   }
 
-  @Override
-  void initialize() {
-    connection = new SinkConnection(target.jdbcUrl(), target.user(), target.password());
-    resultsNotStored = getRuntimeContext().getMetricGroup().counter("resultsNotStored");
-    notStored = new HashSet<>();
-    try {
-      connection.commit(
-          db ->
-              notStored.addAll(
-                  Unapplied.itemIds(db, target.table(), Unapplied.Kind.RESULT_NOT_STORED)));
-    } catch (SQLException e) {
-      throw new IllegalStateException(
-          "cannot read the ledger " + Unapplied.TABLE + ": " + e.getMessage(), e);
-    }
+  /** Reads which groups of the table the ledger names as not stored. */
+  void readLedger(Connection db) throws SQLException {
+    notStored.addAll(Unapplied.itemIds(db, target.table(), Unapplied.Kind.RESULT_NOT_STORED));
   }
 
-  @Override
-  LinkedHashMap<List<Object>, Row> newBatch() {
-    return new LinkedHashMap<>();
-  }
-
-  @Override
-  void add(LinkedHashMap<List<Object>, Row> batch, RowData data) {
-    Row row = (Row) converter.toExternal(data);
+  /** Takes a result into a batch: the newest row per key; an UPDATE_BEFORE is replaced anyway. */
+  static void add(Target target, Map<List<Object>, Row> batch, Row row) {
     if (row.getKind() == RowKind.UPDATE_BEFORE) {
       return; // the UPDATE_AFTER that follows replaces it
     }
@@ -144,59 +111,23 @@ final class CheckpointedUpsertSink
     batch.put(key, row);
   }
 
-  /**
-   * The batches merged, newest row per key, written in one database transaction. When the table
-   * refuses a row for what it holds (a value too long for the key's index, a constraint, a value
-   * out of range), the transaction is written again row by row: each refused group is left out of
-   * the table and entered in the ledger ({@link Unapplied}), and every other group is stored. A
-   * group's entry is cleared when a later result of it is stored. Any other failure (the database
-   * unreachable, out of space) fails the checkpoint's commit, and the job retries it.
-   */
-  @Override
-  void commit(List<LinkedHashMap<List<Object>, Row>> batches) throws SQLException {
-    Map<List<Object>, Row> merged = new LinkedHashMap<>();
-    for (Map<List<Object>, Row> batch : batches) {
-      merged.putAll(batch);
-    }
+  /** The groups of the batch the ledger names: storing them now clears their entries. */
+  Set<String> healedBy(Map<List<Object>, Row> rows) {
     Set<String> healed = new HashSet<>();
     if (!notStored.isEmpty()) {
-      for (List<Object> key : merged.keySet()) {
+      for (List<Object> key : rows.keySet()) {
         String id = Unapplied.id(keyText(key));
         if (notStored.contains(id)) {
           healed.add(id);
         }
       }
     }
-    List<Unapplied.Entry> refused = new ArrayList<>();
-    try {
-      connection.commit(
-          db -> {
-            writeAll(db, merged);
-            Unapplied.clear(db, target.table(), healed);
-          });
-    } catch (SQLException e) {
-      if (!refusedByTheTable(e)) {
-        throw e;
-      }
-      // A group refused again is cleared and entered anew, in this one transaction.
-      connection.commit(
-          db -> {
-            refused.clear();
-            writeEach(db, merged, refused);
-            Unapplied.clear(db, target.table(), healed);
-            Unapplied.record(db, refused);
-          });
-    }
-    notStored.removeAll(healed);
-    for (Unapplied.Entry entry : refused) {
-      notStored.add(Unapplied.id(entry.item()));
-      resultsNotStored.inc();
-      LOG.warn(
-          "{} refused the result of group {}: {}", target.table(), entry.item(), entry.reason());
-    }
+    return healed;
   }
 
-  private void writeAll(Connection db, Map<List<Object>, Row> rows) throws SQLException {
+  /** Writes the rows as one batch, and clears the ledger entries of the healed groups. */
+  void writeAll(Connection db, Map<List<Object>, Row> rows, Set<String> healed)
+      throws SQLException {
     try (PreparedStatement upsert = db.prepareStatement(target.upsert());
         PreparedStatement delete = db.prepareStatement(target.delete())) {
       for (Map.Entry<List<Object>, Row> entry : rows.entrySet()) {
@@ -205,10 +136,15 @@ final class CheckpointedUpsertSink
       delete.executeBatch();
       upsert.executeBatch();
     }
+    Unapplied.clear(db, target.table(), healed);
   }
 
-  /** Each row under its own savepoint; a refused one is deleted from the table and reported. */
-  private void writeEach(Connection db, Map<List<Object>, Row> rows, List<Unapplied.Entry> refused)
+  /**
+   * Writes each row under its own savepoint; a group the table refuses is deleted from it (its
+   * older result would be stale) and entered in the ledger. Entries of healed groups are cleared.
+   */
+  void writeEach(
+      Connection db, Map<List<Object>, Row> rows, Set<String> healed, List<Unapplied.Entry> refused)
       throws SQLException {
     try (PreparedStatement upsert = db.prepareStatement(target.upsert());
         PreparedStatement delete = db.prepareStatement(target.delete())) {
@@ -223,7 +159,6 @@ final class CheckpointedUpsertSink
             throw e;
           }
           db.rollback(savepoint);
-          // The group's older result would be stale: leave the group out instead.
           bindKey(delete, entry.getKey());
           delete.executeUpdate();
           refused.add(
@@ -238,6 +173,21 @@ final class CheckpointedUpsertSink
                       + " the other groups are stored as usual"));
         }
       }
+    }
+    Unapplied.clear(db, target.table(), healed);
+  }
+
+  /** After the transaction committed: what the ledger now says of this table. */
+  void committed(Set<String> healed, List<Unapplied.Entry> refused) {
+    notStored.removeAll(healed);
+    for (Unapplied.Entry entry : refused) {
+      if (!entry.subject().equals(target.table())) {
+        continue;
+      }
+      notStored.add(Unapplied.id(entry.item()));
+      resultsNotStored.inc();
+      LOG.warn(
+          "{} refused the result of group {}: {}", target.table(), entry.item(), entry.reason());
     }
   }
 
@@ -301,12 +251,5 @@ final class CheckpointedUpsertSink
   // The driver takes instants as offset date-times.
   private static Object jdbcValue(Object value) {
     return value instanceof Instant instant ? instant.atOffset(ZoneOffset.UTC) : value;
-  }
-
-  @Override
-  public void close() {
-    if (connection != null) {
-      connection.close();
-    }
   }
 }

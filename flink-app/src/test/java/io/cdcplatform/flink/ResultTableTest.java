@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class CheckpointedUpsertSinkTest {
+class ResultTableTest {
 
-  private final CheckpointedUpsertSink.Target target =
-      new CheckpointedUpsertSink.Target(
+  private final ResultTable.Target target =
+      new ResultTable.Target(
           "jdbc:postgresql://db/app",
           "app",
           "",
@@ -34,16 +34,16 @@ class CheckpointedUpsertSinkTest {
 
   @Test
   void keyColumnsMayStandAnywhereAndAResultOfOnlyKeysIsInsertedOnce() {
-    CheckpointedUpsertSink.Target keyLast =
-        new CheckpointedUpsertSink.Target(
+    ResultTable.Target keyLast =
+        new ResultTable.Target(
             "jdbc:postgresql://db/app", "app", "", "x.t", List.of("total", "day"), List.of(1));
     assertThat(keyLast.upsert())
         .isEqualTo(
             "INSERT INTO x.t (total, day) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET total ="
                 + " EXCLUDED.total");
     assertThat(keyLast.delete()).isEqualTo("DELETE FROM x.t WHERE day = ?");
-    CheckpointedUpsertSink.Target onlyKeys =
-        new CheckpointedUpsertSink.Target(
+    ResultTable.Target onlyKeys =
+        new ResultTable.Target(
             "jdbc:postgresql://db/app", "app", "", "x.t", List.of("a", "b"), List.of(0, 1));
     assertThat(onlyKeys.upsert())
         .isEqualTo("INSERT INTO x.t (a, b) VALUES (?, ?) ON CONFLICT (a, b) DO NOTHING");

@@ -1,0 +1,186 @@
+package io.cdcplatform.flink;
+
+import io.cdcplatform.pipeline.PipelineDefinition;
+import java.io.IOException;
+import java.io.Serializable;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.types.Row;
+
+/**
+ * Commits every analytics table of the job, and the source position their results reflect, in one
+ * PostgreSQL transaction per completed checkpoint.
+ *
+ * <p>A checkpoint's barrier follows a whole source transaction ({@link TransactionSequencer}), so
+ * the results it carries reflect exactly the source transactions up to its position. Committing all
+ * tables with that position at once means a reader never sees a state the source never had: not a
+ * part of a transaction, not one table ahead of another. A reader who reads {@code
+ * analytics.source_position} in the same snapshot as the tables knows which source state they show.
+ *
+ * <p>Each table holds the newest row of each group (upserts, and deletes of groups that are gone),
+ * so committing a checkpoint again is harmless: after a crash the checkpoints restored with the job
+ * are committed again, whether or not they were before. When a table refuses a row for what it
+ * holds, the transaction is written again row by row: the refused groups are left out and named in
+ * the ledger, every other group is stored ({@link ResultTable}). Any other failure (the database
+ * unreachable, out of space) fails the checkpoint's commit and the job retries it: results are
+ * never lost, only late.
+ */
+final class ResultsCommitter extends CommitOnCheckpointSink<Committable, ResultsCommitter.Pending> {
+
+  private static final long serialVersionUID = 1L;
+
+  /** One checkpoint's results, table by table, and its position. */
+  static final class Pending implements Serializable {
+    private static final long serialVersionUID = 1L;
+    final LinkedHashMap<String, LinkedHashMap<List<Object>, Row>> tables = new LinkedHashMap<>();
+    SourcePosition position;
+  }
+
+  private final String pipeline;
+  private final List<ResultTable.Target> targets;
+  private transient SinkConnection connection;
+  private transient Map<String, ResultTable> tables;
+
+  ResultsCommitter(String pipeline, List<ResultTable.Target> targets) {
+    super("committed-results");
+    this.pipeline = pipeline;
+    this.targets = List.copyOf(targets);
+  }
+
+  @Override
+  void initialize() {
+    ResultTable.Target first = targets.get(0);
+    connection = new SinkConnection(first.jdbcUrl(), first.user(), first.password());
+    Counter notStored = getRuntimeContext().getMetricGroup().counter("resultsNotStored");
+    tables = new LinkedHashMap<>();
+    for (ResultTable.Target target : targets) {
+      tables.put(target.table(), new ResultTable(target, notStored));
+    }
+    try {
+      connection.commit(
+          db -> {
+            for (ResultTable table : tables.values()) {
+              table.readLedger(db);
+            }
+          });
+    } catch (SQLException e) {
+      throw new IllegalStateException(
+          "cannot read the ledger " + Unapplied.TABLE + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  Pending newBatch() {
+    return new Pending();
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  void add(Pending batch, Committable committable) {
+    if (committable.position != null) {
+      batch.position = committable.position;
+      return;
+    }
+    try {
+      batch
+          .tables
+          .computeIfAbsent(committable.table, t -> new LinkedHashMap<>())
+          .putAll((Map<List<Object>, Row>) JavaBytes.read(committable.rows));
+    } catch (IOException e) {
+      throw new IllegalStateException("unreadable results of " + committable.table, e);
+    }
+  }
+
+  @Override
+  void commit(List<Pending> batches) throws SQLException {
+    Map<String, LinkedHashMap<List<Object>, Row>> merged = new LinkedHashMap<>();
+    SourcePosition position = null;
+    for (Pending batch : batches) {
+      batch.tables.forEach(
+          (table, rows) -> merged.computeIfAbsent(table, t -> new LinkedHashMap<>()).putAll(rows));
+      if (batch.position != null) {
+        position = batch.position;
+      }
+    }
+    if (merged.isEmpty() && position == null) {
+      return;
+    }
+    Map<String, Set<String>> healed = new HashMap<>();
+    merged.forEach((table, rows) -> healed.put(table, tables.get(table).healedBy(rows)));
+    SourcePosition reached = position;
+    List<Unapplied.Entry> refused = new ArrayList<>();
+    try {
+      connection.commit(
+          db -> {
+            for (Map.Entry<String, LinkedHashMap<List<Object>, Row>> table : merged.entrySet()) {
+              tables.get(table.getKey()).writeAll(db, table.getValue(), healed.get(table.getKey()));
+            }
+            writePosition(db, reached);
+          });
+    } catch (SQLException e) {
+      if (!ResultTable.refusedByTheTable(e)) {
+        throw e;
+      }
+      // A group refused again is cleared and entered anew, in this one transaction.
+      connection.commit(
+          db -> {
+            refused.clear();
+            for (Map.Entry<String, LinkedHashMap<List<Object>, Row>> table : merged.entrySet()) {
+              tables
+                  .get(table.getKey())
+                  .writeEach(db, table.getValue(), healed.get(table.getKey()), refused);
+            }
+            Unapplied.record(db, refused);
+            writePosition(db, reached);
+          });
+    }
+    for (String table : merged.keySet()) {
+      tables.get(table).committed(healed.get(table), refused);
+    }
+  }
+
+  private void writePosition(Connection db, SourcePosition position) throws SQLException {
+    if (position == null) {
+      return;
+    }
+    try (PreparedStatement upsert =
+        db.prepareStatement(
+            "INSERT INTO "
+                + PipelineDefinition.SOURCE_POSITION
+                + " (pipeline, txid, commit_lsn, committed_at, applied_at)"
+                + " VALUES (?, ?, ?::pg_lsn, ?, now())"
+                + " ON CONFLICT (pipeline) DO UPDATE SET txid = EXCLUDED.txid,"
+                + " commit_lsn = EXCLUDED.commit_lsn, committed_at = EXCLUDED.committed_at,"
+                + " applied_at = EXCLUDED.applied_at")) {
+      upsert.setString(1, pipeline);
+      upsert.setLong(2, position.txId);
+      upsert.setString(3, lsnText(position.commitLsn));
+      upsert.setObject(4, Instant.ofEpochMilli(position.commitMillis).atOffset(ZoneOffset.UTC));
+      upsert.executeUpdate();
+    }
+  }
+
+  /** An LSN as PostgreSQL writes it: {@code 16/B374D848}. */
+  static String lsnText(long lsn) {
+    return Long.toHexString(lsn >>> 32).toUpperCase()
+        + "/"
+        + Long.toHexString(lsn & 0xFFFFFFFFL).toUpperCase();
+  }
+
+  @Override
+  public void close() {
+    if (connection != null) {
+      connection.close();
+    }
+  }
+}

@@ -1,0 +1,213 @@
+package io.cdcplatform.flink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The sequencer, record by record: whole transactions, in commit order, nothing held for good. */
+class TransactionSequencerTest {
+
+  private static final long TIMEOUT = TimeUnit.MINUTES.toMillis(5);
+
+  private TwoInputStreamOperatorTestHarness<Change, TransactionEnd, Change> harness;
+
+  @BeforeEach
+  void open() throws Exception {
+    harness = harness();
+    harness.open();
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    harness.close();
+  }
+
+  @Test
+  void interleavedTransactionsGoOnWholeInCommitOrder() throws Exception {
+    // Transaction 7 commits first though 8 wrote first; their changes arrive mixed.
+    change(8, 1, "b1", 100);
+    change(7, 1, "a1", 101);
+    change(8, 2, "b2", 102);
+    assertThat(passed()).isEmpty();
+
+    end(7, 1000, 2);
+    assertThat(passed()).as("7 ended but one of its changes is missing").isEmpty();
+    end(8, 2000, 2);
+    assertThat(passed()).isEmpty();
+
+    change(7, 2, "a2", 103);
+    assertThat(passed()).containsExactly("a1", "a2", "b1", "b2");
+  }
+
+  @Test
+  void aTransactionWaitsForTheOnesCommittedBeforeIt() throws Exception {
+    end(7, 1000, 1);
+    end(8, 2000, 1);
+    change(8, 1, "b1", 100);
+    assertThat(passed()).isEmpty();
+
+    change(7, 1, "a1", 101);
+    assertThat(passed()).containsExactly("a1", "b1");
+  }
+
+  @Test
+  void redeliveriesAreToldByTheirPlaceInTheTransaction() throws Exception {
+    change(7, 1, "a1", 100);
+    change(7, 1, "a1 again", 100);
+    change(7, 2, "a2", 101);
+    end(7, 1000, 2);
+    assertThat(passed()).containsExactly("a1", "a2");
+
+    // Connect resent the transaction after it went on: the router drops what it has.
+    change(7, 2, "a2 resent", 101);
+    end(7, 1000, 2);
+    assertThat(passed()).containsExactly("a1", "a2", "a2 resent");
+  }
+
+  @Test
+  void snapshotReadsAndChangesWithoutATransactionGoOnAtOnce() throws Exception {
+    Change read = change("r1", 50);
+    read.snapshot = true;
+    harness.processElement1(new StreamRecord<>(read, 50));
+    change(7, 1, "a1", 100);
+    harness.processElement1(new StreamRecord<>(change("plain", 60), 60));
+
+    assertThat(passed()).containsExactly("r1", "plain");
+  }
+
+  @Test
+  void theWatermarkStaysBelowTheOldestChangeHeld() throws Exception {
+    change(7, 1, "a1", 100);
+    harness.processWatermark1(new Watermark(500));
+    assertThat(watermarks()).containsExactly(99L);
+
+    end(7, 1000, 1);
+    assertThat(watermarks()).containsExactly(99L, 500L);
+    harness.processWatermark2(new Watermark(9_000));
+    assertThat(watermarks()).as("the transaction topic's watermark is not the job's").hasSize(2);
+  }
+
+  @Test
+  void eachCheckpointSendsThePositionItReaches() throws Exception {
+    harness.prepareSnapshotPreBarrier(1);
+    assertThat(positions()).as("nothing applied yet").isEmpty();
+
+    change(7, 1, "a1", 100);
+    end(7, 1000, 1);
+    change(8, 1, "b1", 101);
+    end(8, 2000, 1);
+    change(9, 1, "c1", 102);
+    harness.prepareSnapshotPreBarrier(2);
+    harness.prepareSnapshotPreBarrier(3);
+
+    assertThat(positions()).containsExactly("8@2000");
+  }
+
+  @Test
+  void aTransactionMissingChangesGoesOnAfterTheTimeoutAndIsNamed() throws Exception {
+    harness.setProcessingTime(0);
+    change(7, 1, "a1", 100);
+    end(7, 1000, 2);
+    change(8, 1, "b1", 101);
+    end(8, 2000, 1);
+
+    harness.setProcessingTime(TIMEOUT - 1_000);
+    assertThat(passed()).isEmpty();
+    harness.setProcessingTime(TIMEOUT + 1_000);
+
+    List<Change> out = harness.extractOutputValues();
+    assertThat(out)
+        .extracting(c -> c.reason == null ? c.key : "poison")
+        .containsExactly("poison", "a1", "b1");
+    assertThat(out.get(0).reason).contains("transaction 7").contains("holds 2").contains("only 1");
+    assertThat(out.get(0).coordinates()).isEqualTo("cdc.transaction/0@7");
+  }
+
+  @Test
+  void changesWhoseEndNeverComesGoOnAfterTheTimeout() throws Exception {
+    harness.setProcessingTime(0);
+    change(7, 1, "a1", 100);
+    harness.setProcessingTime(TIMEOUT + 1_000);
+
+    assertThat(passed()).containsExactly("a1");
+  }
+
+  @Test
+  void whatIsHeldSurvivesARestore() throws Exception {
+    change(7, 1, "a1", 100);
+    end(7, 1000, 2);
+    change(8, 1, "b1", 101);
+    OperatorSubtaskState saved = harness.snapshot(1, 1);
+    harness.close();
+
+    harness = harness();
+    harness.initializeState(saved);
+    harness.open();
+    end(8, 2000, 1);
+    change(7, 2, "a2", 102);
+
+    assertThat(passed()).containsExactly("a1", "a2", "b1");
+  }
+
+  private static TwoInputStreamOperatorTestHarness<Change, TransactionEnd, Change> harness()
+      throws Exception {
+    return new TwoInputStreamOperatorTestHarness<>(new TransactionSequencer(TIMEOUT));
+  }
+
+  private void change(long txId, long order, String key, long timestamp) throws Exception {
+    Change change = change(key, timestamp);
+    change.txId = txId;
+    change.txOrder = order;
+    harness.processElement1(new StreamRecord<>(change, timestamp));
+  }
+
+  private static Change change(String key, long timestamp) {
+    Change change = new Change();
+    change.topic = "cdc.app.items";
+    change.table = 0;
+    change.op = "c";
+    change.key = key;
+    change.eventMillis = timestamp;
+    return change;
+  }
+
+  private void end(long txId, long commitLsn, long changes) throws Exception {
+    harness.processElement2(
+        new StreamRecord<>(
+            new TransactionEnd(txId, commitLsn, commitLsn, changes, "cdc.transaction/0@" + txId)));
+  }
+
+  private List<String> passed() {
+    return harness.extractOutputValues().stream().map(c -> c.key).toList();
+  }
+
+  private List<Long> watermarks() {
+    List<Long> marks = new ArrayList<>();
+    for (Object element : harness.getOutput()) {
+      if (element instanceof Watermark mark) {
+        marks.add(mark.getTimestamp());
+      }
+    }
+    return marks;
+  }
+
+  private List<String> positions() {
+    var out = harness.getSideOutput(TransactionSequencer.POSITIONS);
+    List<String> positions = new ArrayList<>();
+    if (out != null) {
+      for (StreamRecord<SourcePosition> record : out) {
+        positions.add(record.getValue().txId + "@" + record.getValue().commitLsn);
+      }
+    }
+    return positions;
+  }
+}
