@@ -63,6 +63,7 @@ class ChartFilesTest {
         .containsEntry("slot.name", "cdc_debezium")
         .containsEntry("decimal.handling.mode", "string")
         .containsEntry("skipped.operations", "none")
+        .containsEntry("provide.transaction.metadata", "true")
         .containsEntry(
             "heartbeat.action.query",
             "INSERT INTO shop.heartbeat (id, beat_at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE"
@@ -79,6 +80,7 @@ class ChartFilesTest {
             "cdc.shop.customers",
             "cdc.shop.products",
             "cdc.shop.orders",
+            "cdc.transaction",
             "cdc.shop.heartbeat",
             "__debezium-heartbeat.cdc",
             "cdc.dead-letter",
@@ -93,6 +95,11 @@ class ChartFilesTest {
               assertThat(topic.replicas()).isEqualTo(3);
               assertThat(topic.config()).containsEntry("min.insync.replicas", "2");
             });
+    // Commit order lives in one partition.
+    assertThat(chart.topics(shop))
+        .filteredOn(topic -> topic.name().equals(shop.transactionTopic()))
+        .singleElement()
+        .satisfies(topic -> assertThat(topic.partitions()).isEqualTo(1));
     assertThat(chart.broker())
         .containsEntry("default.replication.factor", "3")
         .containsEntry("min.insync.replicas", "2")
