@@ -132,15 +132,10 @@ public final class AnalyticsJob {
       throws SQLException, IOException {
     PipelineDefinition pipeline = settings.pipeline();
     KafkaSource<Change> source =
-        KafkaSource.<Change>builder()
-            .setBootstrapServers(settings.kafkaBootstrapServers())
-            .setTopics(layouts.stream().map(TableLayout::topic).toList())
-            .setGroupId("cdc-analytics")
-            .setStartingOffsets(OffsetsInitializer.earliest())
-            .setProperty("isolation.level", "read_committed")
-            .setProperties(settings.kafkaProperties())
-            .setDeserializer(new ChangeDecoder(layouts))
-            .build();
+        source(
+            settings,
+            layouts.stream().map(TableLayout::topic).toList(),
+            new ChangeDecoder(layouts));
     long maxAheadMillis = settings.maxEventTimeAhead().toMillis();
     WatermarkStrategy<Change> watermarks =
         WatermarkStrategy.<Change>forBoundedOutOfOrderness(settings.outOfOrderness())
@@ -148,15 +143,7 @@ public final class AnalyticsJob {
                 (change, kafkaTimestamp) -> change.streamTimestamp(maxAheadMillis))
             .withIdleness(settings.sourceIdleTimeout());
     KafkaSource<TransactionEnd> transactions =
-        KafkaSource.<TransactionEnd>builder()
-            .setBootstrapServers(settings.kafkaBootstrapServers())
-            .setTopics(pipeline.transactionTopic())
-            .setGroupId("cdc-analytics")
-            .setStartingOffsets(OffsetsInitializer.earliest())
-            .setProperty("isolation.level", "read_committed")
-            .setProperties(settings.kafkaProperties())
-            .setDeserializer(new TransactionDecoder(layouts))
-            .build();
+        source(settings, List.of(pipeline.transactionTopic()), new TransactionDecoder(layouts));
     SingleOutputStreamOperator<Change> sequenced =
         env.fromSource(source, watermarks, "change-topics")
             .uid("change-topics")
@@ -244,6 +231,24 @@ public final class AnalyticsJob {
     }
     statements.attachAsDataStream();
     commitTogether(sequenced, settings, ResultCommits.take(commitGroup));
+  }
+
+  /** A source of the job's consumer group: committed records only, from the earliest offsets. */
+  private static <T> KafkaSource<T> source(
+      JobSettings settings,
+      List<String> topics,
+      org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema<
+              T>
+          decoder) {
+    return KafkaSource.<T>builder()
+        .setBootstrapServers(settings.kafkaBootstrapServers())
+        .setTopics(topics)
+        .setGroupId("cdc-analytics")
+        .setStartingOffsets(OffsetsInitializer.earliest())
+        .setProperty("isolation.level", "read_committed")
+        .setProperties(settings.kafkaProperties())
+        .setDeserializer(decoder)
+        .build();
   }
 
   /**

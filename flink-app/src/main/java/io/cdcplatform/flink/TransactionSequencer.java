@@ -4,12 +4,10 @@ import java.io.Serializable;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -177,10 +175,13 @@ final class TransactionSequencer extends AbstractStreamOperator<Change>
   @Override
   public void processElement2(StreamRecord<TransactionEnd> record) {
     TransactionEnd end = record.getValue();
-    boolean past = state.position != null && end.commitLsn <= state.position.commitLsn;
-    if (past || state.applied.contains(end.txId) || state.endArrivals.containsKey(end.txId)) {
-      // A redelivered END: its transaction went on already, or waits in line.
-      Open open = past || state.applied.contains(end.txId) ? state.open.remove(end.txId) : null;
+    if (state.endArrivals.containsKey(end.txId)) {
+      return; // a redelivered END of a transaction waiting in line
+    }
+    if (state.applied.contains(end.txId)
+        || (state.position != null && end.commitLsn <= state.position.commitLsn)) {
+      // A redelivered END of a transaction applied already: what came again of it goes on.
+      Open open = state.open.remove(end.txId);
       if (open != null) {
         redeliveries.inc(open.changes.size());
         release(open);
@@ -254,10 +255,9 @@ final class TransactionSequencer extends AbstractStreamOperator<Change>
       apply(head);
       applyCompleted();
     }
-    Set<Long> waiting = new HashSet<>(state.endArrivals.keySet());
     List<Long> unended = new ArrayList<>();
     for (Map.Entry<Long, Open> entry : state.open.entrySet()) {
-      if (!waiting.contains(entry.getKey())
+      if (!state.endArrivals.containsKey(entry.getKey())
           && now - entry.getValue().lastArrival >= timeoutMillis) {
         unended.add(entry.getKey());
       }
