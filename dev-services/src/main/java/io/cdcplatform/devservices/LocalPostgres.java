@@ -9,7 +9,11 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * A real PostgreSQL 17 server on this machine, configured as the platform's source database must
@@ -23,6 +27,8 @@ public final class LocalPostgres implements AutoCloseable {
 
   /** The database the platform uses. */
   public static final String DATABASE = "postgres";
+
+  private static final String LOCK_FILE = "postmaster.pid";
 
   // The superuser keeps trust so tests and the launcher can administer the server; every other
   // role (the ingest owner, the capture role) must present a SCRAM password, as in production.
@@ -39,14 +45,36 @@ public final class LocalPostgres implements AutoCloseable {
       """
           .formatted(SUPERUSER);
 
+  private static final Duration STARTUP_WAIT = Duration.ofSeconds(60);
+  private static final Duration OLD_BACKENDS_WAIT = Duration.ofSeconds(15);
+
   private final EmbeddedPostgres server;
   private final int port;
   private final Path dataDirectory;
+  private final Path logFile;
+  // The postmaster's own command line, as the embedded server started it: a restart runs it again.
+  private final List<String> postmasterCommand;
 
-  private LocalPostgres(EmbeddedPostgres server, int port, Path dataDirectory) {
+  private LocalPostgres(EmbeddedPostgres server, int port, Path dataDirectory, Path logFile) {
     this.server = server;
     this.port = port;
     this.dataDirectory = dataDirectory;
+    this.logFile = logFile;
+    ProcessHandle.Info started =
+        postmasterPid()
+            .flatMap(ProcessHandle::of)
+            .map(ProcessHandle::info)
+            .orElseThrow(
+                () -> new IllegalStateException("PostgreSQL started without a postmaster"));
+    List<String> command = new ArrayList<>();
+    // PostgreSQL refuses to run as root. The embedded server then starts it in a new user
+    // namespace, where it runs unprivileged; a restart must do the same.
+    if (postmasterPid().filter(LocalPostgres::inOtherUserNamespace).isPresent()) {
+      command.addAll(List.of("unshare", "-U"));
+    }
+    command.add(started.command().orElseThrow());
+    command.addAll(List.of(started.arguments().orElse(new String[0])));
+    this.postmasterCommand = List.copyOf(command);
   }
 
   /** Where the cluster's files live. */
@@ -86,7 +114,7 @@ public final class LocalPostgres implements AutoCloseable {
       builder.setPort(port);
     }
     EmbeddedPostgres server = builder.start();
-    return new LocalPostgres(server, server.getPort(), dataDirectory);
+    return new LocalPostgres(server, server.getPort(), dataDirectory, logFile);
   }
 
   // Runs after initdb and before the server starts.
@@ -146,6 +174,166 @@ public final class LocalPostgres implements AutoCloseable {
 
   private static String quoteIdentifier(String value) {
     return "\"" + value.replace("\"", "\"\"") + "\"";
+  }
+
+  /** The postmaster's process id as its lock file names it, if the file is there. */
+  public Optional<Long> postmasterPid() {
+    try {
+      List<String> lines = Files.readAllLines(dataDirectory.resolve(LOCK_FILE));
+      return lines.isEmpty() ? Optional.empty() : Optional.of(Long.parseLong(lines.get(0).strip()));
+    } catch (IOException | NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Whether the postmaster runs: its process exists and is not a zombie nobody reaped. */
+  public boolean isRunning() {
+    return postmasterPid().filter(LocalPostgres::running).isPresent();
+  }
+
+  /**
+   * Starts the server again on its data directory after its postmaster died (a crash, a {@code kill
+   * -9}): PostgreSQL's crash recovery replays its WAL, so every acknowledged commit is still there.
+   * Does nothing while the postmaster runs.
+   *
+   * <p>A postmaster killed where no init process reaps it stays a zombie whose pid still answers
+   * {@code kill -0}, and PostgreSQL then refuses to start ("lock file already exists"). Once every
+   * process of the old server is gone (none still has the data directory as its working directory),
+   * that lock file is stale and is removed first.
+   *
+   * @return the new postmaster's pid
+   * @throws IOException naming why the server did not come back
+   */
+  public synchronized long restart() throws IOException {
+    Optional<Long> old = postmasterPid();
+    if (old.filter(LocalPostgres::running).isPresent()) {
+      return old.get();
+    }
+    awaitOldProcessesGone();
+    removeStaleLockFiles();
+    Process postmaster =
+        new ProcessBuilder(postmasterCommand)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+            .start();
+    long deadline = System.nanoTime() + STARTUP_WAIT.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!postmaster.isAlive()) {
+        throw new IOException(
+            "PostgreSQL exited with code "
+                + postmaster.exitValue()
+                + " while starting again ("
+                + lastLine(logFile)
+                + "); see "
+                + logFile);
+      }
+      try (Connection connection = superuserConnection()) {
+        return postmaster.pid();
+      } catch (SQLException notYet) {
+        pause(Duration.ofMillis(200));
+      }
+    }
+    postmaster.destroyForcibly();
+    throw new IOException(
+        "PostgreSQL did not accept connections within "
+            + STARTUP_WAIT.toSeconds()
+            + " s of starting again; see "
+            + logFile);
+  }
+
+  // The data directory's lock file names the socket directory and port (its 5th and 4th lines),
+  // whose socket lock file the dead postmaster holds as well.
+  private void removeStaleLockFiles() throws IOException {
+    Path lock = dataDirectory.resolve(LOCK_FILE);
+    if (!Files.exists(lock)) {
+      return;
+    }
+    List<String> lines = Files.readAllLines(lock);
+    if (lines.size() >= 5 && !lines.get(4).isBlank()) {
+      Path socketLock =
+          Path.of(lines.get(4).strip()).resolve(".s.PGSQL." + lines.get(3).strip() + ".lock");
+      List<String> socket = Files.exists(socketLock) ? Files.readAllLines(socketLock) : List.of();
+      if (!socket.isEmpty() && socket.get(0).strip().equals(lines.get(0).strip())) {
+        Files.deleteIfExists(socketLock);
+      }
+    }
+    Files.delete(lock);
+  }
+
+  private void awaitOldProcessesGone() throws IOException {
+    long deadline = System.nanoTime() + OLD_BACKENDS_WAIT.toNanos();
+    List<Long> left = processesIn(dataDirectory);
+    while (!left.isEmpty() && System.nanoTime() < deadline) {
+      pause(Duration.ofMillis(200));
+      left = processesIn(dataDirectory);
+    }
+    if (!left.isEmpty()) {
+      throw new IOException(
+          "processes of the old PostgreSQL server still run in " + dataDirectory + ": " + left);
+    }
+  }
+
+  /** The live processes whose working directory is {@code directory} (Linux; none elsewhere). */
+  static List<Long> processesIn(Path directory) {
+    Path real;
+    try {
+      real = directory.toRealPath();
+    } catch (IOException e) {
+      return List.of();
+    }
+    return ProcessHandle.allProcesses()
+        .map(ProcessHandle::pid)
+        .filter(
+            pid -> {
+              try {
+                return Files.readSymbolicLink(Path.of("/proc", pid.toString(), "cwd")).equals(real);
+              } catch (IOException | UnsupportedOperationException | SecurityException e) {
+                return false;
+              }
+            })
+        .filter(LocalPostgres::running)
+        .collect(Collectors.toList());
+  }
+
+  private static String lastLine(Path file) {
+    try (var lines = Files.lines(file)) {
+      return lines.filter(line -> !line.isBlank()).reduce((a, b) -> b).orElse("no output").strip();
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return "its log is not readable: " + e.getMessage();
+    }
+  }
+
+  private static boolean inOtherUserNamespace(long pid) {
+    try {
+      Path ours = Files.readSymbolicLink(Path.of("/proc/self/ns/user"));
+      return !Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "ns", "user"))
+          .equals(ours);
+    } catch (IOException | UnsupportedOperationException | SecurityException e) {
+      return false;
+    }
+  }
+
+  /** Whether the process runs; a zombie (state Z in Linux's /proc) does not. */
+  static boolean running(long pid) {
+    if (ProcessHandle.of(pid).filter(ProcessHandle::isAlive).isEmpty()) {
+      return false;
+    }
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      char state = stat.charAt(stat.lastIndexOf(')') + 2);
+      return state != 'Z' && state != 'X';
+    } catch (IOException | RuntimeException e) {
+      return true;
+    }
+  }
+
+  private static void pause(Duration duration) throws IOException {
+    try {
+      Thread.sleep(duration.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while restarting PostgreSQL");
+    }
   }
 
   @Override

@@ -54,6 +54,40 @@ class LocalPostgresIT {
         .isEqualTo("28P01");
   }
 
+  @Test
+  void aKilledServerStartsAgainOnItsDataWithEveryCommitAndItsSlot() throws Exception {
+    try (Connection c = postgres.superuserConnection();
+        Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE crash_probe AS SELECT g FROM generate_series(1, 50000) g");
+      s.execute("SELECT pg_create_logical_replication_slot('crash_slot', 'pgoutput')");
+    }
+    long before = postgres.postmasterPid().orElseThrow();
+    assertThat(postgres.restart()).as("a running server is left alone").isEqualTo(before);
+
+    ProcessHandle.of(before).orElseThrow().destroyForcibly(); // kill -9
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    while (postgres.isRunning() && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(postgres.isRunning())
+        .as("a killed postmaster, even a zombie, is not running")
+        .isFalse();
+
+    long after = postgres.restart();
+
+    assertThat(after).isNotEqualTo(before);
+    assertThat(postgres.isRunning()).isTrue();
+    try (Connection c = postgres.superuserConnection();
+        Statement s = c.createStatement()) {
+      assertThat(single(s, "SELECT count(*) FROM crash_probe")).isEqualTo("50000");
+      assertThat(
+              single(s, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'crash_slot'"))
+          .isEqualTo("1");
+      assertThat(single(s, "SHOW wal_level")).isEqualTo("logical");
+      s.execute("SELECT pg_drop_replication_slot('crash_slot')");
+    }
+  }
+
   private static String single(Statement s, String sql) throws SQLException {
     try (ResultSet rs = s.executeQuery(sql)) {
       rs.next();

@@ -174,6 +174,7 @@ public final class LocalPipeline implements Callable<Integer> {
   private boolean stopping;
   private String failure;
   private LocalPostgres postgres;
+  private PostgresSupervisor postgresSupervisor;
   private Process reaper;
   private LocalKafkaCluster kafka;
   private Admin admin;
@@ -318,6 +319,10 @@ public final class LocalPipeline implements Callable<Integer> {
     return postgres;
   }
 
+  PostgresSupervisor postgresSupervisor() {
+    return postgresSupervisor;
+  }
+
   LocalKafkaCluster kafka() {
     return kafka;
   }
@@ -336,8 +341,10 @@ public final class LocalPipeline implements Callable<Integer> {
       postgres = started;
     }
     Process startedReaper = PostgresReaper.watch(started, work);
+    PostgresSupervisor startedSupervisor = PostgresSupervisor.watch(started, out);
     synchronized (lifecycle) {
       reaper = startedReaper;
+      postgresSupervisor = startedSupervisor;
     }
     postgres.createOwnerRole(LocalCredentials.OWNER, LocalCredentials.OWNER_PASSWORD);
     JdbcTarget target = JdbcTarget.parse(postgres.jdbcUrl());
@@ -652,6 +659,9 @@ public final class LocalPipeline implements Callable<Integer> {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    if (postgresSupervisor != null) {
+      postgresSupervisor.close();
     }
     if (reaper != null) {
       reaper.destroy();

@@ -782,6 +782,42 @@ class AnalyticsPipelineIT {
     return new KafkaConsumer<>(properties);
   }
 
+  /**
+   * A crash of the source database heals by itself: the launcher starts PostgreSQL again on its
+   * data directory, crash recovery keeps every acknowledged commit, and the slot, Connect, the
+   * job's sink and the workload reconnect. It is killed right after a workload's last commit,
+   * before the pipeline has read all of it, and the tables must still end equal to their oracles.
+   */
+  @Test
+  @Order(12)
+  void killingPostgresHealsByItselfAndLosesNothing() throws Exception {
+    var postgres = pipeline.postgres();
+    long before = postgres.postmasterPid().orElseThrow();
+    int restarts = pipeline.postgresSupervisor().restarts();
+    runWorkload(1_500, 600);
+    ProcessHandle.of(before).ifPresent(ProcessHandle::destroyForcibly); // kill -9
+    long killed = System.nanoTime();
+    long deadline = killed + TimeUnit.SECONDS.toNanos(90);
+    while (pipeline.postgresSupervisor().restarts() == restarts && System.nanoTime() < deadline) {
+      TimeUnit.MILLISECONDS.sleep(100);
+    }
+    assertThat(pipeline.postgresSupervisor().restarts())
+        .as("restarts of PostgreSQL")
+        .isEqualTo(restarts + 1);
+    double running = (System.nanoTime() - killed) / 1e9;
+    assertThat(postgres.postmasterPid()).isPresent().get().isNotEqualTo(before);
+    assertThat(Files.readString(work.resolve("postgres.log")))
+        .contains("database system was interrupted");
+    IngestReport after = runWorkload(1_500, 600);
+    assertConvergesToOracles(oracles(), after, "after kill -9 of PostgreSQL");
+    System.out.printf(
+        java.util.Locale.ROOT,
+        "postgres killed (kill -9): running again %.1f s later, tables equal to their oracles %.1f s"
+            + " after the kill%n",
+        running,
+        (System.nanoTime() - killed) / 1e9);
+  }
+
   private static void assertConvergesToOracles(
       List<Oracles.Oracle> oracles, IngestReport report, String when) throws Exception {
     long start = System.nanoTime();

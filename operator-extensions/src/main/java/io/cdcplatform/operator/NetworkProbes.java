@@ -58,15 +58,15 @@ final class NetworkProbes implements StageProbes {
 
   @Override
   public Observed<ProcessingObservation> job(CdcPipeline pipeline) {
+    Probes current;
+    ProcessingObservation job;
     try {
-      Probes current = probes(pipeline);
-      ProcessingObservation job = current.flink().job(0);
-      return Observed.of(
-          job.withConsumerLag(
-              current.kafka().consumerLag(spec(pipeline).getProcessing().getConsumerGroup())));
+      current = probes(pipeline);
+      job = current.flink().job(0);
     } catch (ProbeException e) {
       return Observed.failed(e.getMessage());
     }
+    return current.kafka().withConsumerLag(job, spec(pipeline).getProcessing().getConsumerGroup());
   }
 
   @Override

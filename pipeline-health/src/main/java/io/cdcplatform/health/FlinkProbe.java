@@ -17,6 +17,8 @@ public final class FlinkProbe {
    * @param restUrl the JobManager's REST URL, e.g. {@code http://127.0.0.1:8081}
    * @param jobName the job's name, e.g. {@code cdc-analytics}
    */
+  private static final int MAX_CAUSE = 400;
+
   public FlinkProbe(String restUrl, String jobName) {
     this.rest = new JsonRest("Flink REST", restUrl);
     this.jobName = jobName;
@@ -47,12 +49,51 @@ public final class FlinkProbe {
             ? 0
             : checkpoints.path("latest").path("completed").path("latest_ack_timestamp").asLong(0);
     long started = newest.path("start-time").asLong(0);
+    String state = newest.path("state").asText("UNKNOWN");
     return new ProcessingObservation(
         jobName,
-        newest.path("state").asText("UNKNOWN"),
+        state,
         started > 0 ? Instant.ofEpochMilli(started) : null,
         acknowledged > 0 ? Instant.ofEpochMilli(acknowledged) : null,
         consumerLag,
-        null);
+        null,
+        "RUNNING".equals(state)
+            ? null
+            : lastFailure(rest.get("/jobs/" + id + "/exceptions?maxExceptions=1")));
+  }
+
+  /**
+   * The newest entry of the job's exception history: when, in which task, and the root cause (the
+   * last "Caused by" of its stack trace, else its first line). A job in a restart loop says only
+   * RESTARTING; this is why.
+   */
+  static String lastFailure(JsonNode exceptions) {
+    JsonNode newest =
+        exceptions == null
+            ? MissingNode.getInstance()
+            : exceptions.path("exceptionHistory").path("entries").path(0);
+    String trace = newest.path("stacktrace").asText("");
+    if (trace.isBlank()) {
+      return null;
+    }
+    String cause = trace.lines().findFirst().orElse("").strip();
+    for (String line : trace.lines().toList()) {
+      if (line.startsWith("Caused by: ")) {
+        cause = line.substring("Caused by: ".length()).strip();
+      }
+    }
+    if (cause.length() > MAX_CAUSE) {
+      cause = cause.substring(0, MAX_CAUSE) + "...";
+    }
+    StringBuilder failure = new StringBuilder();
+    long at = newest.path("timestamp").asLong(0);
+    if (at > 0) {
+      failure.append("at ").append(Instant.ofEpochMilli(at)).append(' ');
+    }
+    String task = newest.path("taskName").asText("");
+    if (!task.isBlank() && !"null".equals(task)) {
+      failure.append("in ").append(task).append(' ');
+    }
+    return failure.append("caused by ").append(cause).toString();
   }
 }

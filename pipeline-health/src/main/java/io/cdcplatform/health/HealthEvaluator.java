@@ -9,8 +9,9 @@ import java.util.function.Function;
  * Turns a snapshot of observations into a verdict: one condition per stage, then {@code Ready},
  * whose reason is that of the first stage, in pipeline order, that is not True. One exception: a
  * slot that is merely inactive while capture is failing is the effect, not the cause, so Ready
- * names capture then. Pure: no I/O, the time comes in as an argument, the same snapshot and time
- * give the same verdict.
+ * names capture then; and a stage whose probe failed because another stage's component did not
+ * answer fails that stage. Pure: no I/O, the time comes in as an argument, the same snapshot and
+ * time give the same verdict.
  */
 public final class HealthEvaluator {
 
@@ -26,6 +27,11 @@ public final class HealthEvaluator {
         judge(Stage.PROCESSING, snapshot.processing(), p -> ProcessingCheck.evaluate(p, slo, now)));
     conditions.add(judge(Stage.SINK, snapshot.sink(), s -> SinkCheck.evaluate(s, slo, now)));
     conditions.add(judge(Stage.RESULTS, snapshot.sink(), ResultsCheck::evaluate));
+    blame(conditions, Stage.SOURCE, snapshot.source());
+    blame(conditions, Stage.CAPTURE, snapshot.capture());
+    blame(conditions, Stage.TRANSPORT, snapshot.transport());
+    blame(conditions, Stage.PROCESSING, snapshot.processing());
+    blame(conditions, Stage.SINK, snapshot.sink());
     Stage failing = failing(conditions);
     conditions.add(summary(failing, conditions));
     return new Verdict(conditions, failing, figures(snapshot, now));
@@ -36,6 +42,25 @@ public final class HealthEvaluator {
     return observed.seen()
         ? check.apply(observed.value())
         : Condition.unobserved(stage, observed.failure());
+  }
+
+  /**
+   * A stage that could not be seen because another stage's component did not answer fails that
+   * other stage, when its own probe found nothing wrong (it may have looked a moment earlier, or
+   * asked a broker that still answers): the verdict names the stage that failed, not the first that
+   * noticed.
+   */
+  private static void blame(List<Condition> conditions, Stage observed, Observed<?> seen) {
+    Stage blamed = seen.blamed();
+    if (blamed == null || blamed == observed || !conditions.get(blamed.ordinal()).isTrue()) {
+      return;
+    }
+    conditions.set(
+        blamed.ordinal(),
+        Condition.failing(
+            blamed,
+            Reason.UNREACHABLE,
+            seen.failure() + " (asked for " + observed.conditionType() + ")"));
   }
 
   private static Stage failing(List<Condition> stages) {

@@ -75,6 +75,19 @@ public final class KafkaProbe implements AutoCloseable {
         cluster, expectedBrokers, brokers, offline, underReplicated, null);
   }
 
+  /**
+   * The job as Flink reported it, with its consumer group's lag. Kafka not answering that lookup is
+   * the transport's failure, and the observation says so: the job is not the stage to blame.
+   */
+  public Observed<ProcessingObservation> withConsumerLag(ProcessingObservation job, String group) {
+    try {
+      return Observed.of(job.withConsumerLag(consumerLag(group)));
+    } catch (ProbeException e) {
+      return Observed.failedAt(
+          Stage.TRANSPORT, "the consumer lag of group " + group + ": " + e.getMessage());
+    }
+  }
+
   /** Records the group has not yet committed past, over every partition it committed for. */
   public long consumerLag(String group) {
     Map<TopicPartition, OffsetAndMetadata> committed =

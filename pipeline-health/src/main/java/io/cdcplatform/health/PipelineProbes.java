@@ -52,12 +52,13 @@ public final class PipelineProbes implements AutoCloseable {
 
   private Observed<ProcessingObservation> processing() {
     // Flink first: when the job is gone that is the news, not the lag.
+    ProcessingObservation job;
     try {
-      ProcessingObservation job = flink.job(0);
-      return Observed.of(job.withConsumerLag(kafka.consumerLag(targets.consumerGroup())));
+      job = flink.job(0);
     } catch (ProbeException e) {
       return Observed.failed(e.getMessage());
     }
+    return kafka.withConsumerLag(job, targets.consumerGroup());
   }
 
   @Override

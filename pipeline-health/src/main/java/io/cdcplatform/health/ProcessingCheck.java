@@ -21,7 +21,9 @@ final class ProcessingCheck {
       return Condition.failing(
           Stage.PROCESSING,
           Reason.JOB_NOT_RUNNING,
-          name + (job.jobState() == null ? " is not running" : " is " + job.jobState()));
+          name
+              + (job.jobState() == null ? " is not running" : " is " + job.jobState())
+              + (job.lastFailure() == null ? "" : "; its last failure, " + job.lastFailure()));
     }
     Duration age = checkpointAge(job, now);
     if (job.lastCheckpoint() == null && age.compareTo(slo.maxCheckpointAge()) > 0) {

@@ -12,6 +12,8 @@ import java.time.Instant;
  * @param lastCheckpoint when the newest completed checkpoint finished, null when none has
  * @param consumerLag records the job's consumer group is behind the end of its topics
  * @param deployment the FlinkDeployment's state, null without an operator
+ * @param lastFailure when the job is not RUNNING, its newest failure as Flink's exception history
+ *     keeps it (when, in which task, the root cause); null when running or unknown
  */
 public record ProcessingObservation(
     String job,
@@ -19,15 +21,28 @@ public record ProcessingObservation(
     Instant jobStart,
     Instant lastCheckpoint,
     long consumerLag,
-    Deployment deployment) {
+    Deployment deployment,
+    String lastFailure) {
+
+  /** A job seen without its failure history. */
+  public ProcessingObservation(
+      String job,
+      String jobState,
+      Instant jobStart,
+      Instant lastCheckpoint,
+      long consumerLag,
+      Deployment deployment) {
+    this(job, jobState, jobStart, lastCheckpoint, consumerLag, deployment, null);
+  }
 
   public ProcessingObservation withConsumerLag(long lag) {
-    return new ProcessingObservation(job, jobState, jobStart, lastCheckpoint, lag, deployment);
+    return new ProcessingObservation(
+        job, jobState, jobStart, lastCheckpoint, lag, deployment, lastFailure);
   }
 
   public ProcessingObservation withDeployment(Deployment flinkDeployment) {
     return new ProcessingObservation(
-        job, jobState, jobStart, lastCheckpoint, consumerLag, flinkDeployment);
+        job, jobState, jobStart, lastCheckpoint, consumerLag, flinkDeployment, lastFailure);
   }
 
   /**

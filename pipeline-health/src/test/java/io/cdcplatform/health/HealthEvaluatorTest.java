@@ -577,6 +577,51 @@ class HealthEvaluatorTest {
   }
 
   @Test
+  void kafkaNotAnsweringTheJobsLagLookupFailsTransportNotProcessing() {
+    // A killed broker still counts as registered for a while, and the cluster probe may have asked
+    // one that answers; the lag lookup asked the dead one.
+    PipelineSnapshot brokerGone =
+        processing(
+            healthy(),
+            Observed.failedAt(
+                Stage.TRANSPORT,
+                "the consumer lag of group cdc-analytics: Kafka at kafka:9093 did not answer"
+                    + " within 5 s"));
+
+    Verdict verdict = HealthEvaluator.evaluate(brokerGone, NOW);
+
+    assertThat(verdict.failingStage()).contains(Stage.TRANSPORT);
+    assertThat(verdict.condition(Stage.TRANSPORT).status()).isEqualTo(Condition.Status.FALSE);
+    assertThat(verdict.condition(Stage.PROCESSING).status()).isEqualTo(Condition.Status.UNKNOWN);
+    assertThat(verdict.ready().reason()).isEqualTo(Reason.UNREACHABLE);
+    assertThat(verdict.ready().message())
+        .isEqualTo(
+            "TransportReady: the consumer lag of group cdc-analytics: Kafka at kafka:9093 did not"
+                + " answer within 5 s (asked for ProcessingReady)");
+  }
+
+  @Test
+  void aStageAlreadyFailingKeepsItsOwnReasonWhenAnotherBlamesIt() {
+    PipelineSnapshot both =
+        processing(
+            transport(
+                healthy(), new TransportObservation("cdc", 3, 2, List.of(), List.of(), KAFKA_CR)),
+            Observed.failedAt(Stage.TRANSPORT, "Kafka at kafka:9093 did not answer within 5 s"));
+
+    Verdict verdict = HealthEvaluator.evaluate(both, NOW);
+
+    assertThat(verdict.failingStage()).contains(Stage.TRANSPORT);
+    assertThat(verdict.ready().reason()).isEqualTo(Reason.BROKERS_MISSING);
+  }
+
+  @Test
+  void onlyAFailedObservationBlamesAStage() {
+    assertThatThrownBy(() -> new Observed<>("seen", null, Stage.TRANSPORT))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("only a failed observation blames a stage");
+  }
+
+  @Test
   void aLostSlotBlamesTheSourceEvenWhileCaptureIsDown() {
     PipelineSnapshot lost =
         capture(

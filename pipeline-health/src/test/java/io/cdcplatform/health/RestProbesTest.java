@@ -27,7 +27,8 @@ class RestProbesTest {
         Map.of(
             "/connectors/cdc-source/status", "connect-status-task-failed.json",
             "/jobs/overview", "flink-jobs-overview.json",
-            "/jobs/9f8e/checkpoints", "flink-checkpoints.json");
+            "/jobs/9f8e/checkpoints", "flink-checkpoints.json",
+            "/jobs/7c6d/exceptions", "flink-exceptions-restarting.json");
     server.createContext(
         "/",
         exchange -> {
@@ -83,6 +84,33 @@ class RestProbesTest {
                 Instant.ofEpochMilli(1764000205000L),
                 42,
                 null));
+  }
+
+  @Test
+  void aJobThatIsNotRunningCarriesTheRootCauseOfItsLastFailure() {
+    ProcessingObservation job = new FlinkProbe(url, "cdc-restarting").job(0);
+
+    assertThat(job.jobState()).isEqualTo("RESTARTING");
+    assertThat(job.lastFailure())
+        .isEqualTo(
+            "at 2025-11-24T16:05:08Z in results committer (1/1)#3 caused by"
+                + " org.postgresql.util.PSQLException: ERROR: index row size 5624 exceeds btree"
+                + " version 4 maximum 2704 for index \"category_revenue_minute_pkey\"");
+    assertThat(
+            HealthEvaluator.evaluate(
+                    HealthEvaluatorTest.processing(HealthEvaluatorTest.healthy(), Observed.of(job)),
+                    Instant.ofEpochMilli(1764000310000L))
+                .ready()
+                .message())
+        .startsWith(
+            "ProcessingReady: job cdc-restarting is RESTARTING; its last failure, at"
+                + " 2025-11-24T16:05:08Z in results committer (1/1)#3 caused by"
+                + " org.postgresql.util.PSQLException:");
+  }
+
+  @Test
+  void aRunningJobHasNoLastFailure() {
+    assertThat(new FlinkProbe(url, "cdc-analytics").job(0).lastFailure()).isNull();
   }
 
   @Test
