@@ -808,14 +808,105 @@ class AnalyticsPipelineIT {
     assertThat(postgres.postmasterPid()).isPresent().get().isNotEqualTo(before);
     assertThat(Files.readString(work.resolve("postgres.log")))
         .contains("database system was interrupted");
-    IngestReport after = runWorkload(1_500, 600);
-    assertConvergesToOracles(oracles(), after, "after kill -9 of PostgreSQL");
+    assertHealed(
+        "postgres killed (kill -9)",
+        String.format(java.util.Locale.ROOT, "running again %.1f s later", running),
+        runWorkload(1_500, 600),
+        killed);
+  }
+
+  /** The tables end equal to their oracles after a fault; prints how long that took. */
+  private static void assertHealed(String fault, String detail, IngestReport report, long since)
+      throws Exception {
+    assertConvergesToOracles(oracles(), report, "after " + fault);
     System.out.printf(
         java.util.Locale.ROOT,
-        "postgres killed (kill -9): running again %.1f s later, tables equal to their oracles %.1f s"
-            + " after the kill%n",
-        running,
-        (System.nanoTime() - killed) / 1e9);
+        "%s: %s; tables equal to their oracles %.1f s after the fault began%n",
+        fault,
+        detail,
+        (System.nanoTime() - since) / 1e9);
+  }
+
+  /**
+   * The analytics database refusing writes for a while (it went read-only): no result is lost, the
+   * verdict names the job and the root cause of its failed commits, and the results are written
+   * once it accepts writes again. The job's sessions are cut so that they reconnect read-only, as
+   * after a failover to a standby.
+   */
+  @Test
+  @Order(13)
+  void anAnalyticsDatabaseRefusingWritesLosesNothingAndIsNamed() throws Exception {
+    String writer = LocalCredentials.WRITER;
+    java.time.Instant since = java.time.Instant.now();
+    superuser(
+        "ALTER ROLE " + writer + " SET default_transaction_read_only = on",
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '" + writer + "'");
+    long broken = System.nanoTime();
+    IngestReport during;
+    HealthMonitor.Judged named;
+    try {
+      during = runWorkload(1_000, 500);
+      named =
+          awaitChange(
+              since,
+              v ->
+                  v.failingStage().filter(Stage.PROCESSING::equals).isPresent()
+                      && v.ready().message().contains("read-only transaction"),
+              Duration.ofSeconds(90));
+    } finally {
+      superuser("ALTER ROLE " + writer + " RESET default_transaction_read_only");
+    }
+    double detected = Duration.between(since, named.at()).toMillis() / 1000.0;
+    assertThat(named.verdict().ready().message())
+        .startsWith("ProcessingReady: job ")
+        .contains("its last failure", "cannot execute");
+    assertThat(
+            queryLong("SELECT count(*) FROM analytics.unapplied WHERE kind = 'result-not-stored'"))
+        .as("a database that refuses every write is not a group the table refuses")
+        .isZero();
+    assertHealed(
+        "the analytics database refused writes",
+        String.format(
+            java.util.Locale.ROOT,
+            "named in %.1f s (%s)",
+            detected,
+            named.verdict().ready().message()),
+        during,
+        broken);
+  }
+
+  private static void superuser(String... statements) throws Exception {
+    try (Connection db = pipeline.postgres().superuserConnection();
+        Statement sql = db.createStatement()) {
+      for (String statement : statements) {
+        sql.execute(statement);
+      }
+    }
+  }
+
+  /**
+   * The first verdict change at or after {@code since} that matches, waiting up to {@code limit}.
+   */
+  private static HealthMonitor.Judged awaitChange(
+      java.time.Instant since, Predicate<Verdict> matches, Duration limit) throws Exception {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (System.nanoTime() < deadline) {
+      // A change is recorded when a condition's status or reason changes; a new message under the
+      // same reason shows only in the latest verdict.
+      List<HealthMonitor.Judged> seen = new ArrayList<>(pipeline.health().changes());
+      seen.add(pipeline.health().latest());
+      for (HealthMonitor.Judged judged : seen) {
+        if (!judged.at().isBefore(since) && matches.test(judged.verdict())) {
+          return judged;
+        }
+      }
+      TimeUnit.MILLISECONDS.sleep(250);
+    }
+    throw new AssertionError(
+        "no such verdict within "
+            + limit.toSeconds()
+            + " s; the last: "
+            + VerdictDocument.line(pipeline.health().latest().verdict()));
   }
 
   private static void assertConvergesToOracles(

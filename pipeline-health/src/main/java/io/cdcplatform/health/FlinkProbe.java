@@ -19,6 +19,9 @@ public final class FlinkProbe {
    */
   private static final int MAX_CAUSE = 400;
 
+  private static final java.util.regex.Pattern SUBTASK =
+      java.util.regex.Pattern.compile("\\(\\d+/\\d+\\)( - execution #\\d+|#\\d+)?$");
+
   public FlinkProbe(String restUrl, String jobName) {
     this.rest = new JsonRest("Flink REST", restUrl);
     this.jobName = jobName;
@@ -63,6 +66,19 @@ public final class FlinkProbe {
   }
 
   /**
+   * A chained task is named after every operator in its chain, often hundreds of characters: keep
+   * the first operator and the subtask ("change-router -> ... (1/1) - execution #9").
+   */
+  static String shortTaskName(String task) {
+    int chain = task.indexOf(" -> ");
+    if (chain < 0) {
+      return task;
+    }
+    java.util.regex.Matcher subtask = SUBTASK.matcher(task);
+    return task.substring(0, chain) + " -> ..." + (subtask.find() ? " " + subtask.group() : "");
+  }
+
+  /**
    * The newest entry of the job's exception history: when, in which task, and the root cause (the
    * last "Caused by" of its stack trace, else its first line). A job in a restart loop says only
    * RESTARTING; this is why.
@@ -92,7 +108,7 @@ public final class FlinkProbe {
     }
     String task = newest.path("taskName").asText("");
     if (!task.isBlank() && !"null".equals(task)) {
-      failure.append("in ").append(task).append(' ');
+      failure.append("in ").append(shortTaskName(task)).append(' ');
     }
     return failure.append("caused by ").append(cause).toString();
   }

@@ -109,6 +109,17 @@ class RestProbesTest {
   }
 
   @Test
+  void aChainedTaskIsNamedByItsFirstOperatorAndSubtask() {
+    assertThat(
+            FlinkProbe.shortTaskName(
+                "change-router -> (Sink: pipeline-latency, Calc[2], ConstraintEnforcer[37] ->"
+                    + " freshness_topic[38]: Writer) (1/1) - execution #9"))
+        .isEqualTo("change-router -> ... (1/1) - execution #9");
+    assertThat(FlinkProbe.shortTaskName("results committer (1/1)#3"))
+        .isEqualTo("results committer (1/1)#3");
+  }
+
+  @Test
   void aRunningJobHasNoLastFailure() {
     assertThat(new FlinkProbe(url, "cdc-analytics").job(0).lastFailure()).isNull();
   }
