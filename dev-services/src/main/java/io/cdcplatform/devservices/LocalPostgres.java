@@ -60,16 +60,18 @@ public final class LocalPostgres implements AutoCloseable {
     this.port = port;
     this.dataDirectory = dataDirectory;
     this.logFile = logFile;
-    ProcessHandle.Info started =
+    long pid =
         postmasterPid()
-            .flatMap(ProcessHandle::of)
-            .map(ProcessHandle::info)
             .orElseThrow(
                 () -> new IllegalStateException("PostgreSQL started without a postmaster"));
+    ProcessHandle.Info started =
+        ProcessHandle.of(pid)
+            .map(ProcessHandle::info)
+            .orElseThrow(() -> new IllegalStateException("PostgreSQL's postmaster is gone"));
     List<String> command = new ArrayList<>();
     // PostgreSQL refuses to run as root. The embedded server then starts it in a new user
     // namespace, where it runs unprivileged; a restart must do the same.
-    if (postmasterPid().filter(LocalPostgres::inOtherUserNamespace).isPresent()) {
+    if (inOtherUserNamespace(pid)) {
       command.addAll(List.of("unshare", "-U"));
     }
     command.add(started.command().orElseThrow());
@@ -176,10 +178,15 @@ public final class LocalPostgres implements AutoCloseable {
     return "\"" + value.replace("\"", "\"\"") + "\"";
   }
 
+  /** The postmaster's lock file: its first line is the postmaster's pid. */
+  public Path lockFile() {
+    return dataDirectory.resolve(LOCK_FILE);
+  }
+
   /** The postmaster's process id as its lock file names it, if the file is there. */
   public Optional<Long> postmasterPid() {
     try {
-      List<String> lines = Files.readAllLines(dataDirectory.resolve(LOCK_FILE));
+      List<String> lines = Files.readAllLines(lockFile());
       return lines.isEmpty() ? Optional.empty() : Optional.of(Long.parseLong(lines.get(0).strip()));
     } catch (IOException | NumberFormatException e) {
       return Optional.empty();
@@ -244,7 +251,7 @@ public final class LocalPostgres implements AutoCloseable {
   // The data directory's lock file names the socket directory and port (its 5th and 4th lines),
   // whose socket lock file the dead postmaster holds as well.
   private void removeStaleLockFiles() throws IOException {
-    Path lock = dataDirectory.resolve(LOCK_FILE);
+    Path lock = lockFile();
     if (!Files.exists(lock)) {
       return;
     }

@@ -15,7 +15,7 @@ final class PostgresReaper {
 
   /** Starts the reaper; the launcher ends it when it stops PostgreSQL itself. */
   static Process watch(LocalPostgres postgres, Path work) throws IOException {
-    Path pidFile = postgres.dataDirectory().resolve("postmaster.pid");
+    Path pidFile = postgres.lockFile();
     String script =
         "while kill -0 \"$1\" 2>/dev/null; do sleep 1; done; "
             + "[ -f \"$2\" ] && kill -INT \"$(head -n 1 \"$2\")\" 2>/dev/null; exit 0";

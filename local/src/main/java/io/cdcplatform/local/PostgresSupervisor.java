@@ -20,15 +20,13 @@ import java.util.concurrent.TimeUnit;
 final class PostgresSupervisor implements AutoCloseable {
 
   private static final Duration CHECK = Duration.ofSeconds(1);
-  private static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
-  private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
   private final LocalPostgres postgres;
   private final PrintStream out;
   private final ScheduledExecutorService watcher =
       Executors.newSingleThreadScheduledExecutor(
           runnable -> Thread.ofPlatform().daemon().name("postgres-supervisor").unstarted(runnable));
-  private Duration backoff = FIRST_BACKOFF;
+  private Duration backoff = SupervisedChild.FIRST_BACKOFF;
   private long nextAttempt;
   private long downSince;
   private volatile int restarts;
@@ -77,7 +75,7 @@ final class PostgresSupervisor implements AutoCloseable {
           (System.nanoTime() - downSince) / 1e9,
           restarts);
       downSince = 0;
-      backoff = FIRST_BACKOFF;
+      backoff = SupervisedChild.FIRST_BACKOFF;
     } catch (IOException | RuntimeException e) {
       if (stopping) {
         return;
@@ -86,10 +84,7 @@ final class PostgresSupervisor implements AutoCloseable {
           "[postgres] could not start again: %s; next attempt in %d s%n",
           e.getMessage(), backoff.toSeconds());
       nextAttempt = System.nanoTime() + backoff.toNanos();
-      backoff =
-          backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0
-              ? MAX_BACKOFF
-              : backoff.multipliedBy(2);
+      backoff = SupervisedChild.nextBackoff(backoff);
     }
   }
 

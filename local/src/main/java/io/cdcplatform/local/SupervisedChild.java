@@ -24,7 +24,9 @@ final class SupervisedChild {
   /** The exit code of a program that refused its arguments or settings. */
   static final int REFUSED = 2;
 
-  private static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
+  /** The wait before the first restart after a failure. */
+  static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
+
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
   private static final Duration STABLE = Duration.ofMinutes(1);
 
@@ -124,10 +126,7 @@ final class SupervisedChild {
         backoff = FIRST_BACKOFF;
       }
       wait = backoff;
-      backoff =
-          backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0
-              ? MAX_BACKOFF
-              : backoff.multipliedBy(2);
+      backoff = nextBackoff(backoff);
       restarts++;
     }
     console.printf(
@@ -149,6 +148,12 @@ final class SupervisedChild {
                 Thread.currentThread().interrupt();
               }
             });
+  }
+
+  /** The wait after the next failed start: doubled, up to 30 s. */
+  static Duration nextBackoff(Duration backoff) {
+    Duration doubled = backoff.multipliedBy(2);
+    return doubled.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : doubled;
   }
 
   String name() {
