@@ -165,19 +165,6 @@ public final class AnalyticsJob {
             .setParallelism(1);
     decoded
         .getSideOutput(DeadLetters.TAG)
-        .sinkTo(
-            KafkaSink.<Change>builder()
-                .setBootstrapServers(settings.kafkaBootstrapServers())
-                .setRecordSerializer(new DeadLetters.Serializer(settings.deadLetterTopic()))
-                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-                .setTransactionalIdPrefix("cdc-analytics-dead-letters")
-                .setProperty("transaction.timeout.ms", "600000")
-                .setKafkaProducerConfig(settings.kafkaProperties())
-                .build())
-        .name("dead-letter-topic")
-        .uid("dead-letter-topic");
-    decoded
-        .getSideOutput(DeadLetters.TAG)
         .addSink(new DeadLetterLedger(settings, layouts))
         .name("dead-letter-ledger")
         .uid("dead-letter-ledger")
@@ -225,12 +212,22 @@ public final class AnalyticsJob {
           AnalyticsSql.postgresSink(
               settings, sink + "_table", columns, analytic.table().qualified(), commitGroup));
       tables.executeSql(
-          AnalyticsSql.kafkaSink(settings, sink + "_topic", columns, analytic.topic()));
+          AnalyticsSql.resultTopic(sink + "_topic", columns, analytic.topic(), commitGroup));
       statements.add(result.insertInto(sink + "_table"));
       statements.add(result.insertInto(sink + "_topic"));
     }
     statements.attachAsDataStream();
-    commitTogether(sequenced, settings, ResultCommits.take(commitGroup));
+    ResultCommits.Group gathered = ResultCommits.take(commitGroup);
+    commitTogether(sequenced, settings, gathered.tables());
+    DataStream<TopicRecord> letters =
+        decoded
+            .getSideOutput(DeadLetters.TAG)
+            .map(new DeadLetters.Letter(settings.deadLetterTopic()))
+            .returns(TypeInformation.of(TopicRecord.class))
+            .name("dead-letter-records")
+            .uid("dead-letter-records")
+            .setParallelism(1);
+    writeTopics(settings, letters, gathered.topics());
   }
 
   /** A source of the job's consumer group: committed records only, from the earliest offsets. */
@@ -277,6 +274,32 @@ public final class AnalyticsJob {
                 tables.stream().map(ResultCommits.Table::target).toList()))
         .name("analytics-tables")
         .uid("analytics-tables")
+        .setParallelism(1);
+  }
+
+  /**
+   * The job's one Kafka sink: every analytic's topic and the dead letters, in one Kafka transaction
+   * per checkpoint, committed when the checkpoint completes. One transaction instead of one per
+   * topic is what keeps a short checkpoint interval cheap for the brokers (docs/benchmarks.md).
+   */
+  private static void writeTopics(
+      JobSettings settings, DataStream<TopicRecord> letters, List<DataStream<TopicRecord>> topics) {
+    DataStream<TopicRecord> records = letters;
+    for (DataStream<TopicRecord> topic : topics) {
+      records = records.union(topic);
+    }
+    records
+        .sinkTo(
+            KafkaSink.<TopicRecord>builder()
+                .setBootstrapServers(settings.kafkaBootstrapServers())
+                .setRecordSerializer(new TopicRecord.Serializer())
+                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                .setTransactionalIdPrefix("cdc-analytics-topics")
+                .setProperty("transaction.timeout.ms", "600000")
+                .setKafkaProducerConfig(settings.kafkaProperties())
+                .build())
+        .name("kafka-topics")
+        .uid("kafka-topics")
         .setParallelism(1);
   }
 

@@ -36,46 +36,23 @@ final class AnalyticsSql {
   }
 
   /**
-   * A compacted Kafka topic holding one record per group, written in Kafka transactions that commit
-   * with each checkpoint: read_committed readers see each result exactly once.
+   * A compacted Kafka topic holding one record per group. Its records go out through the job's one
+   * exactly-once Kafka sink, with every other topic of the commit group: read_committed readers see
+   * each checkpoint's results of all topics at once.
    */
-  static String kafkaSink(JobSettings settings, String name, String columns, String topic) {
+  static String resultTopic(String name, String columns, String topic, String group) {
     return """
         CREATE TABLE %s (%s) WITH (
-          'connector' = 'upsert-kafka',
+          'connector' = '%s',
           'topic' = '%s',
-          'properties.bootstrap.servers' = '%s',
-          'properties.transaction.timeout.ms' = '600000',
-          'sink.delivery-guarantee' = 'exactly-once',
-          'sink.transactional-id-prefix' = 'cdc-analytics-%s',
+          'commit-group' = '%s',
           'key.format' = 'json',
           'key.json.timestamp-format.standard' = 'ISO-8601',
           'value.format' = 'json',
           'value.json.timestamp-format.standard' = 'ISO-8601',
-          'value.json.encode.decimal-as-plain-number' = 'true'%s
+          'value.json.encode.decimal-as-plain-number' = 'true'
         )
         """
-        .formatted(
-            name,
-            columns,
-            topic,
-            settings.kafkaBootstrapServers(),
-            name.replace('_', '-'),
-            clientProperties(settings));
-  }
-
-  private static String clientProperties(JobSettings settings) {
-    StringBuilder options = new StringBuilder();
-    settings
-        .kafkaClientProperties()
-        .forEach(
-            (key, value) ->
-                options
-                    .append(",\n  'properties.")
-                    .append(key)
-                    .append("' = '")
-                    .append(value.replace("'", "''"))
-                    .append("'"));
-    return options.toString();
+        .formatted(name, columns, ResultTopicSinkFactory.IDENTIFIER, topic, group);
   }
 }

@@ -3,12 +3,11 @@ package io.cdcplatform.flink;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
-import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,21 +62,20 @@ final class DeadLetters extends ProcessFunction<Change, Change> {
     }
   }
 
-  /** Writes a dead letter as JSON, keyed by the coordinates of the record it stands for. */
-  static final class Serializer implements KafkaRecordSerializationSchema<Change> {
+  /** A dead letter as JSON, keyed by the coordinates of the record it stands for. */
+  static final class Letter implements MapFunction<Change, TopicRecord> {
 
     private static final long serialVersionUID = 1L;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String topic;
 
-    Serializer(String topic) {
+    Letter(String topic) {
       this.topic = topic;
     }
 
     @Override
-    public ProducerRecord<byte[], byte[]> serialize(
-        Change change, KafkaSinkContext context, Long timestamp) {
+    public TopicRecord map(Change change) {
       ObjectNode letter = JSON.createObjectNode();
       letter.put("reason", change.reason);
       letter.put("topic", change.topic);
@@ -86,7 +84,7 @@ final class DeadLetters extends ProcessFunction<Change, Change> {
       letter.put("timestamp", change.kafkaTimestamp);
       letter.put("key", change.rawKey);
       letter.put("value", change.rawValue);
-      return new ProducerRecord<>(
+      return new TopicRecord(
           topic,
           change.coordinates().getBytes(StandardCharsets.UTF_8),
           letter.toString().getBytes(StandardCharsets.UTF_8));

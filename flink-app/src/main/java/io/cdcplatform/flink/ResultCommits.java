@@ -7,27 +7,41 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.flink.streaming.api.datastream.DataStream;
 
 /**
- * Where the analytics tables' sinks leave their results while the planner translates the job's
- * statements, so that one {@link ResultsCommitter} can then commit them all together. A job's
- * tables are gathered under a name of its own (the sinks' {@code commit-group} option); the job
- * takes them once its statements are translated. Used while the job is built, in one JVM.
+ * Where the analytics tables' and topics' sinks leave their results while the planner translates
+ * the job's statements, so that one {@link ResultsCommitter} then commits every table together and
+ * one exactly-once Kafka sink writes every topic in one transaction. A job's sinks are gathered
+ * under a name of its own (the sinks' {@code commit-group} option); the job takes them once its
+ * statements are translated. Used while the job is built, in one JVM.
  */
 final class ResultCommits {
 
   /** One table's sink: what it writes, and its results. */
   record Table(ResultTable.Target target, DataStream<Committable> results) {}
 
-  private static final Map<String, List<Table>> GROUPS = new ConcurrentHashMap<>();
+  /** A job's gathered sinks, in the order they were translated. */
+  record Group(List<Table> tables, List<DataStream<TopicRecord>> topics) {}
+
+  private static final Map<String, Group> GROUPS = new ConcurrentHashMap<>();
 
   private ResultCommits() {}
 
   static void register(String group, ResultTable.Target target, DataStream<Committable> results) {
-    GROUPS.computeIfAbsent(group, g -> new ArrayList<>()).add(new Table(target, results));
+    of(group).tables().add(new Table(target, results));
   }
 
-  /** The group's tables, in the order their sinks were translated; the group is forgotten. */
-  static List<Table> take(String group) {
-    List<Table> tables = GROUPS.remove(group);
-    return tables == null ? List.of() : List.copyOf(tables);
+  static void registerTopic(String group, DataStream<TopicRecord> records) {
+    of(group).topics().add(records);
+  }
+
+  private static Group of(String group) {
+    return GROUPS.computeIfAbsent(group, g -> new Group(new ArrayList<>(), new ArrayList<>()));
+  }
+
+  /** The group's sinks; the group is forgotten. */
+  static Group take(String group) {
+    Group taken = GROUPS.remove(group);
+    return taken == null
+        ? new Group(List.of(), List.of())
+        : new Group(List.copyOf(taken.tables()), List.copyOf(taken.topics()));
   }
 }

@@ -10,7 +10,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamNode;
+import org.apache.flink.streaming.runtime.operators.sink.SinkWriterOperatorFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,6 +68,49 @@ class PipelineCheckIT {
         .contains(
             ": valid; 2 analytics (and the platform's freshness) over app.accounts, app.moves,"
                 + " app.beats in jdbc:postgresql");
+  }
+
+  /**
+   * However many analytics a pipeline declares, its Kafka topics and the dead letters leave the job
+   * through one exactly-once Kafka sink: one Kafka transaction per checkpoint, not one per topic.
+   */
+  @Test
+  void everyTopicOfTheJobIsWrittenByOneTransactionalKafkaSink() throws Exception {
+    Path folder =
+        definition(
+            Map.of(
+                "name: app", "name: graph",
+                "- name: totals", "- name: graph_totals",
+                "- name: by_country", "- name: graph_by_country",
+                "analytics.by_country", "analytics.graph_by_country"));
+    JobSettings settings =
+        JobSettings.parse(
+            new String[] {
+              "--pipeline", folder.toString(),
+              "--kafka-bootstrap-servers", "127.0.0.1:9",
+              "--jdbc-url", postgres.jdbcUrl(),
+              "--jdbc-user", "postgres",
+              "--checkpoint-dir", work.resolve("checkpoints").toUri().toString()
+            },
+            Map.of());
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    try (Connection db = settings.connect()) {
+      AnalyticsJob.build(
+          env,
+          AnalyticsJob.tableEnvironment(env),
+          settings,
+          SourceCatalog.read(db, settings.pipeline()));
+    }
+
+    List<KafkaSink<?>> kafkaSinks = new ArrayList<>();
+    for (StreamNode node : env.getStreamGraph(false).getStreamNodes()) {
+      if (node.getOperatorFactory() instanceof SinkWriterOperatorFactory<?, ?> writer
+          && writer.getSink() instanceof KafkaSink<?> kafka) {
+        kafkaSinks.add(kafka);
+      }
+    }
+    assertThat(kafkaSinks).hasSize(1);
+    assertThat(settings.pipeline().analytics()).hasSize(2);
   }
 
   /** One case per kind of bad definition: what to change, and what the line must say. */

@@ -63,6 +63,10 @@ final class ConnectWorker {
     settings.put("rest.advertised.port", String.valueOf(restPort));
     settings.put("plugin.path", runtime.pluginPath().toString());
     settings.put("plugin.discovery", "only_scan");
+    // One connector with one task: its offsets and statuses need no more than a partition each
+    // (25 and 5 by default), which every broker would otherwise follow.
+    settings.put("offset.storage.partitions", "1");
+    settings.put("status.storage.partitions", "1");
     Properties properties = new Properties();
     properties.putAll(settings);
     Path config = work.resolve("connect.properties");

@@ -126,6 +126,11 @@ final class LocalKafkaCluster {
     // exceed the broker's heap.
     settings.put("log.cleaner.dedupe.buffer.size", String.valueOf(16 * 1024 * 1024));
     settings.put("group.initial.rebalance.delay.ms", "0");
+    // Three partitions for each internal topic instead of fifty, still with three replicas and two
+    // in sync: each broker then follows a few dozen partitions rather than over a hundred, and the
+    // local run has one consumer group and a handful of transactional producers.
+    settings.put("offsets.topic.num.partitions", "3");
+    settings.put("transaction.state.log.num.partitions", "3");
     Properties properties = new Properties();
     properties.putAll(settings);
     Path file = work.resolve("kafka-" + id + ".properties");
