@@ -3,7 +3,6 @@ package io.cdcplatform.flink;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamSink;
-import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.table.connector.ChangelogMode;
 import org.apache.flink.table.connector.ProviderContext;
 import org.apache.flink.table.connector.sink.DataStreamSinkProvider;
@@ -50,12 +49,7 @@ final class CheckpointedUpsertTableSink implements DynamicTableSink {
                 .uid("results-" + target.table())
                 .setParallelism(1);
         ResultCommits.register(group, target, batches);
-        // The commit is the committer's; this end of the table's own branch writes nothing.
-        return batches
-            .sinkTo(new DiscardingSink<>())
-            .name("gathered-" + target.table())
-            .uid("gathered-" + target.table())
-            .setParallelism(1);
+        return ResultCommits.endOfBranch(batches, "gathered-" + target.table());
       }
     };
   }

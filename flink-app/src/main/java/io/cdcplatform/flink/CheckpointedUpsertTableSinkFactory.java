@@ -1,10 +1,10 @@
 package io.cdcplatform.flink;
 
+import java.util.Arrays;
 import java.util.Set;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.table.catalog.ResolvedSchema;
-import org.apache.flink.table.catalog.UniqueConstraint;
 import org.apache.flink.table.connector.sink.DynamicTableSink;
 import org.apache.flink.table.factories.DynamicTableSinkFactory;
 import org.apache.flink.table.factories.FactoryUtil;
@@ -51,13 +51,6 @@ public final class CheckpointedUpsertTableSinkFactory implements DynamicTableSin
     FactoryUtil.TableFactoryHelper helper = FactoryUtil.createTableFactoryHelper(this, context);
     helper.validate();
     ResolvedSchema schema = context.getCatalogTable().getResolvedSchema();
-    UniqueConstraint key =
-        schema
-            .getPrimaryKey()
-            .orElseThrow(
-                () ->
-                    new IllegalArgumentException(
-                        context.getObjectIdentifier() + ": a PRIMARY KEY is required"));
     var options = helper.getOptions();
     return new CheckpointedUpsertTableSink(
         new ResultTable.Target(
@@ -66,7 +59,7 @@ public final class CheckpointedUpsertTableSinkFactory implements DynamicTableSin
             options.get(PASSWORD),
             options.get(TABLE),
             schema.getColumnNames(),
-            key.getColumns().stream().map(schema.getColumnNames()::indexOf).toList()),
+            Arrays.stream(ResultCommits.primaryKey(context)).boxed().toList()),
         schema.toPhysicalRowDataType(),
         options.get(COMMIT_GROUP));
   }

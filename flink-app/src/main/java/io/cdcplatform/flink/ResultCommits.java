@@ -5,6 +5,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamSink;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+import org.apache.flink.table.catalog.ResolvedSchema;
+import org.apache.flink.table.factories.DynamicTableFactory;
 
 /**
  * Where the analytics tables' and topics' sinks leave their results while the planner translates
@@ -43,5 +47,32 @@ final class ResultCommits {
     return taken == null
         ? new Group(List.of(), List.of())
         : new Group(List.copyOf(taken.tables()), List.copyOf(taken.topics()));
+  }
+
+  /**
+   * The end of a gathered sink's own branch: the records are written by the job's committer or its
+   * Kafka sink, so this end writes nothing.
+   */
+  static DataStreamSink<?> endOfBranch(DataStream<?> gathered, String name) {
+    return gathered
+        .sinkTo(new DiscardingSink<>())
+        .name(name)
+        .uid(name)
+        .setParallelism(gathered.getParallelism());
+  }
+
+  /** The positions of a gathered sink's primary key columns, which it requires. */
+  static int[] primaryKey(DynamicTableFactory.Context context) {
+    ResolvedSchema schema = context.getCatalogTable().getResolvedSchema();
+    return schema
+        .getPrimaryKey()
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    context.getObjectIdentifier() + ": a PRIMARY KEY is required"))
+        .getColumns()
+        .stream()
+        .mapToInt(schema.getColumnNames()::indexOf)
+        .toArray();
   }
 }

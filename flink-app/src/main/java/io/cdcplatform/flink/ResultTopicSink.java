@@ -8,7 +8,6 @@ import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamSink;
-import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.table.connector.ChangelogMode;
 import org.apache.flink.table.connector.Projection;
 import org.apache.flink.table.connector.ProviderContext;
@@ -78,12 +77,7 @@ final class ResultTopicSink implements DynamicTableSink {
                 .uid("topic-records-" + topic)
                 .setParallelism(results.getParallelism());
         ResultCommits.registerTopic(group, records);
-        // The job's Kafka sink writes them; this end of the topic's own branch writes nothing.
-        return records
-            .sinkTo(new DiscardingSink<>())
-            .name("gathered-topic-" + topic)
-            .uid("gathered-topic-" + topic)
-            .setParallelism(results.getParallelism());
+        return ResultCommits.endOfBranch(records, "gathered-topic-" + topic);
       }
     };
   }

@@ -4,8 +4,6 @@ import java.util.Set;
 import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
-import org.apache.flink.table.catalog.ResolvedSchema;
-import org.apache.flink.table.catalog.UniqueConstraint;
 import org.apache.flink.table.connector.format.EncodingFormat;
 import org.apache.flink.table.connector.sink.DynamicTableSink;
 import org.apache.flink.table.data.RowData;
@@ -57,19 +55,11 @@ public final class ResultTopicSinkFactory implements DynamicTableSinkFactory {
     EncodingFormat<SerializationSchema<RowData>> valueFormat =
         helper.discoverEncodingFormat(SerializationFormatFactory.class, VALUE_FORMAT);
     helper.validate();
-    ResolvedSchema schema = context.getCatalogTable().getResolvedSchema();
-    UniqueConstraint key =
-        schema
-            .getPrimaryKey()
-            .orElseThrow(
-                () ->
-                    new IllegalArgumentException(
-                        context.getObjectIdentifier() + ": a PRIMARY KEY is required"));
     var options = helper.getOptions();
     return new ResultTopicSink(
         options.get(TOPIC),
-        schema.toPhysicalRowDataType(),
-        key.getColumns().stream().mapToInt(schema.getColumnNames()::indexOf).toArray(),
+        context.getCatalogTable().getResolvedSchema().toPhysicalRowDataType(),
+        ResultCommits.primaryKey(context),
         keyFormat,
         valueFormat,
         options.get(COMMIT_GROUP));
