@@ -27,7 +27,8 @@ import picocli.CommandLine;
  */
 public final class CaptureBenchmark {
 
-  private static final List<String> DATA_TOPICS =
+  /** The shop's change topics. */
+  static final List<String> DATA_TOPICS =
       List.of("cdc.shop.customers", "cdc.shop.products", "cdc.shop.orders");
 
   private CaptureBenchmark() {}
@@ -58,10 +59,7 @@ public final class CaptureBenchmark {
       long before = total(offsets.endOffsets());
       IngestReport report = writeAtFullSpeed(pipeline, Duration.ofSeconds(seconds));
       long writeEnd = System.nanoTime();
-      long expected =
-          report.changes()
-              + report.count(IngestReport.Table.ORDERS, IngestReport.Action.DELETE)
-              + report.count(IngestReport.Table.CUSTOMERS, IngestReport.Action.DELETE);
+      long expected = records(report);
       long delivered = 0;
       long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
       while (delivered < expected && System.nanoTime() < deadline) {
@@ -93,8 +91,14 @@ public final class CaptureBenchmark {
     }
   }
 
-  private static IngestReport writeAtFullSpeed(LocalPipeline pipeline, Duration duration)
-      throws Exception {
+  /** Records the written changes become in the change topics: a delete adds a tombstone. */
+  static long records(IngestReport report) {
+    return report.changes()
+        + report.count(IngestReport.Table.ORDERS, IngestReport.Action.DELETE)
+        + report.count(IngestReport.Table.CUSTOMERS, IngestReport.Action.DELETE);
+  }
+
+  static IngestReport writeAtFullSpeed(LocalPipeline pipeline, Duration duration) throws Exception {
     try (Connection db =
         DriverManager.getConnection(
             pipeline.postgres().jdbcUrl(),
