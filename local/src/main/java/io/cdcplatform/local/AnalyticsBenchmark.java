@@ -147,21 +147,7 @@ public final class AnalyticsBenchmark {
     try (Admin admin = LocalKafkaCluster.admin(pipeline.kafka().bootstrapServers())) {
       ceilings.addAll(
           measure.catchUp(
-              admin,
-              CaptureBenchmark.DATA_TOPICS,
-              new Ceilings.Writer() {
-                @Override
-                public IngestReport write() throws Exception {
-                  return CaptureBenchmark.writeAtFullSpeed(pipeline, backlog);
-                }
-
-                @Override
-                public double seconds() {
-                  return backlog.toSeconds();
-                }
-              },
-              () -> backlog(pipeline),
-              DRAINED));
+              admin, CaptureBenchmark.DATA_TOPICS, backlog, () -> backlog(pipeline), DRAINED));
     }
     ceilings.forEach(ceiling -> out.println(ceiling.line()));
     return ceilings;

@@ -115,7 +115,8 @@ public final class CaptureBenchmark {
     }
   }
 
-  private static long total(Map<String, Long> offsets) {
+  /** The sum of a set of end offsets. */
+  static long total(Map<String, Long> offsets) {
     return offsets.values().stream().mapToLong(Long::longValue).sum();
   }
 }

@@ -190,33 +190,33 @@ final class Ceilings {
   }
 
   /**
-   * Debezium's catch-up rate and the job's: the connector is paused and the job suspended while
-   * {@code writer} commits a backlog, then the connector is resumed; Debezium's rate is the changes
-   * committed over the time from the resume until all of them are in the change topics. Then the
-   * job is continued, and its rate is the same changes over the time until its consumer lag ({@code
-   * lag}) is down to {@code drained} records. While paused, the connector still reads WAL into its
-   * queue ({@code max.queue.size}), so a queue's worth of the backlog is decoded before the clock
-   * starts.
+   * Debezium's catch-up rate and the job's: the connector is paused and the job suspended while the
+   * project's writer commits a backlog at full speed for {@code backlog}, then the connector is
+   * resumed; Debezium's rate is the changes committed over the time from the resume until all of
+   * them are in the change topics. Then the job is continued, and its rate is the same changes over
+   * the time until its consumer lag ({@code lag}) is down to {@code drained} records. While paused,
+   * the connector still reads WAL into its queue ({@code max.queue.size}), so a queue's worth of
+   * the backlog is decoded before the clock starts.
    */
-  List<Ceiling> catchUp(Admin admin, List<String> topics, Writer writer, Lag lag, long drained)
+  List<Ceiling> catchUp(Admin admin, List<String> topics, Duration backlog, Lag lag, long drained)
       throws Exception {
     ConnectWorker connect = pipeline.connect();
     List<Ceiling> ceilings = new ArrayList<>();
     connect.control(LocalPipeline.CONNECTOR, "pause");
     awaitConnector(connect, "PAUSED");
     StatusLine offsets = new StatusLine(admin, topics);
-    long before = total(offsets.endOffsets());
+    long before = CaptureBenchmark.total(offsets.endOffsets());
     IngestReport report;
     Map<String, Long> cpuBefore;
     long start;
     try (Suspended job = suspend(List.of(pipeline.flink().process().pid()))) {
-      report = writer.write();
+      report = CaptureBenchmark.writeAtFullSpeed(pipeline, backlog);
       long expected = CaptureBenchmark.records(report);
       cpuBefore = ProcessCpu.snapshot(pipeline);
       start = System.nanoTime();
       connect.control(LocalPipeline.CONNECTOR, "resume");
       long deadline = start + TimeUnit.MINUTES.toNanos(10);
-      while (total(offsets.endOffsets()) - before < expected) {
+      while (CaptureBenchmark.total(offsets.endOffsets()) - before < expected) {
         if (System.nanoTime() > deadline) {
           throw new IllegalStateException(
               "Debezium did not deliver the " + expected + " records of the backlog in 10 minutes");
@@ -232,7 +232,7 @@ final class Ceilings {
                       + " written while paused at %,.0f/s by the project's writer, transactions of"
                       + " 10)",
                   report.changes(),
-                  report.changes() / writer.seconds()),
+                  report.changes() / (double) backlog.toSeconds()),
               report.changes(),
               seconds,
               ProcessCpu.cores(cpuBefore, ProcessCpu.snapshot(pipeline), seconds)));
@@ -303,13 +303,6 @@ final class Ceilings {
     }
   }
 
-  /** Commits a backlog at full speed. */
-  interface Writer {
-    IngestReport write() throws Exception;
-
-    double seconds();
-  }
-
   private static void awaitConnector(ConnectWorker connect, String state) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (!state.equals(connect.state(LocalPipeline.CONNECTOR).connector())) {
@@ -318,10 +311,6 @@ final class Ceilings {
       }
       TimeUnit.MILLISECONDS.sleep(100);
     }
-  }
-
-  private static long total(Map<String, Long> offsets) {
-    return offsets.values().stream().mapToLong(Long::longValue).sum();
   }
 
   /** Runs a PostgreSQL client tool against the pipeline's server; its output, or why it failed. */

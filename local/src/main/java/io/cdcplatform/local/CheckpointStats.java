@@ -82,11 +82,7 @@ final class CheckpointStats implements AutoCloseable {
   private void poll() {
     try {
       if (job == null) {
-        for (JsonNode running : get("/jobs/overview").path("jobs")) {
-          if ("RUNNING".equals(running.path("state").asText())) {
-            job = running.path("jid").asText();
-          }
-        }
+        job = runningJob();
         if (job == null) {
           return;
         }
@@ -184,14 +180,14 @@ final class CheckpointStats implements AutoCloseable {
               "%n  %-60s ack p50 %4d / p99 %4d ms; sync p50 %3d / p99 %4d; async p50 %3d / p99"
                   + " %4d; alignment p50 %3d; start delay p50 %3d; state %s",
               task,
-              percentile(sortedTasks(parts, TaskSample::acknowledged), 0.50),
-              percentile(sortedTasks(parts, TaskSample::acknowledged), 0.99),
-              percentile(sortedTasks(parts, TaskSample::sync), 0.50),
-              percentile(sortedTasks(parts, TaskSample::sync), 0.99),
-              percentile(sortedTasks(parts, TaskSample::async), 0.50),
-              percentile(sortedTasks(parts, TaskSample::async), 0.99),
-              percentile(sortedTasks(parts, TaskSample::alignment), 0.50),
-              percentile(sortedTasks(parts, TaskSample::startDelay), 0.50),
+              percentile(sorted(parts, TaskSample::acknowledged), 0.50),
+              percentile(sorted(parts, TaskSample::acknowledged), 0.99),
+              percentile(sorted(parts, TaskSample::sync), 0.50),
+              percentile(sorted(parts, TaskSample::sync), 0.99),
+              percentile(sorted(parts, TaskSample::async), 0.50),
+              percentile(sorted(parts, TaskSample::async), 0.99),
+              percentile(sorted(parts, TaskSample::alignment), 0.50),
+              percentile(sorted(parts, TaskSample::startDelay), 0.50),
               bytes(parts.getLast().stateBytes())));
     }
     List<String> commits = new ArrayList<>();
@@ -225,14 +221,7 @@ final class CheckpointStats implements AutoCloseable {
   private Map<String, long[]> commitCounters() {
     Map<String, long[]> counters = new TreeMap<>();
     try {
-      String jobId = job;
-      if (jobId == null) {
-        for (JsonNode running : get("/jobs/overview").path("jobs")) {
-          if ("RUNNING".equals(running.path("state").asText())) {
-            jobId = running.path("jid").asText();
-          }
-        }
-      }
+      String jobId = job == null ? runningJob() : job;
       if (jobId == null) {
         return counters;
       }
@@ -264,6 +253,16 @@ final class CheckpointStats implements AutoCloseable {
     return counters;
   }
 
+  /** The id of the running job, or null when none runs. */
+  private String runningJob() throws IOException, InterruptedException {
+    for (JsonNode running : get("/jobs/overview").path("jobs")) {
+      if ("RUNNING".equals(running.path("state").asText())) {
+        return running.path("jid").asText();
+      }
+    }
+    return null;
+  }
+
   private JsonNode get(String path) throws IOException, InterruptedException {
     HttpResponse<String> response =
         http.send(
@@ -275,12 +274,8 @@ final class CheckpointStats implements AutoCloseable {
     return JSON.readTree(response.body());
   }
 
-  private static List<Long> sorted(List<Sample> samples, ToLongFunction<Sample> figure) {
-    return samples.stream().map(figure::applyAsLong).sorted().toList();
-  }
-
-  private static List<Long> sortedTasks(List<TaskSample> tasks, ToLongFunction<TaskSample> figure) {
-    return tasks.stream().map(figure::applyAsLong).sorted().toList();
+  private static <T> List<Long> sorted(List<T> items, ToLongFunction<T> figure) {
+    return items.stream().map(figure::applyAsLong).sorted().toList();
   }
 
   static long percentile(List<Long> sorted, double quantile) {
