@@ -12,10 +12,12 @@ import java.util.Optional;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.changelog.fs.FsStateChangelogOptions;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.StateChangelogOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.configuration.WebOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -23,6 +25,7 @@ import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.core.execution.RestoreMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -342,6 +345,27 @@ public final class AnalyticsJob {
     return tables.fromChangelogStream(marked, schema.build(), ChangelogMode.upsert());
   }
 
+  /**
+   * The changelog state backend over the heap one: each checkpoint writes the state changes since
+   * the last one, not every key's state. The change router keeps each captured row's current
+   * version, so a full heap snapshot grows with the source tables and, at 250 ms intervals, was
+   * most of every checkpoint (docs/benchmarks.md). The heap state is written in full in the
+   * background every few minutes (materialization) and the log before it dropped.
+   *
+   * <p>A retained checkpoint is restored in CLAIM mode: the new run owns it. The default mode
+   * (NO_CLAIM) needs the first checkpoint after a restore to be a full one, which this backend
+   * cannot take, and the job would fail at every start with "does not support enforcing a full
+   * snapshot".
+   */
+  static void changelog(Configuration configuration, String checkpointDirectory) {
+    configuration.set(StateChangelogOptions.ENABLE_STATE_CHANGE_LOG, true);
+    configuration.set(StateChangelogOptions.STATE_CHANGE_LOG_STORAGE, "filesystem");
+    configuration.set(
+        FsStateChangelogOptions.BASE_PATH,
+        checkpointDirectory.replaceAll("/+$", "") + "/changelog");
+    configuration.set(StateRecoveryOptions.RESTORE_MODE, RestoreMode.CLAIM);
+  }
+
   static Configuration configuration(JobSettings settings) {
     Configuration configuration = new Configuration();
     configuration.set(org.apache.flink.configuration.RestOptions.PORT, settings.restPort());
@@ -359,6 +383,9 @@ public final class AnalyticsJob {
     configuration.set(
         CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
         org.apache.flink.configuration.ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+    if (settings.stateChangelog()) {
+      changelog(configuration, settings.checkpointDirectory());
+    }
     configuration.set(RestartStrategyOptions.RESTART_STRATEGY, "exponential-delay");
     configuration.set(
         RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF,

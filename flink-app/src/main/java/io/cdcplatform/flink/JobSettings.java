@@ -29,6 +29,7 @@ public record JobSettings(
     int parallelism,
     int restPort,
     boolean restoreRetained,
+    boolean stateChangelog,
     Map<String, String> kafkaClientProperties) {
 
   private static final Set<String> NAMES =
@@ -48,6 +49,7 @@ public record JobSettings(
           "parallelism",
           "rest-port",
           "restore-retained",
+          "state-changelog",
           "kafka-security-protocol",
           "kafka-sasl-username",
           "kafka-sasl-password",
@@ -100,6 +102,7 @@ public record JobSettings(
         lookup.positive("parallelism", "1"),
         lookup.positive("rest-port", "8081"),
         lookup.bool("restore-retained", "true"),
+        lookup.bool("state-changelog", "true"),
         kafkaSecurity(lookup));
   }
 
@@ -175,7 +178,8 @@ public record JobSettings(
           "source-idle-timeout",
           "incomplete-transaction-timeout",
           "dead-letter-topic",
-          "parallelism");
+          "parallelism",
+          "state-changelog");
 
   private record Lookup(
       Map<String, String> given,

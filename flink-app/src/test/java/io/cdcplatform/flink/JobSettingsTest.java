@@ -40,6 +40,11 @@ class JobSettingsTest {
     assertThat(settings.deadLetterTopic()).isEqualTo("cdc.dead-letter");
     assertThat(settings.parallelism()).isEqualTo(1);
     assertThat(settings.restoreRetained()).isTrue();
+    assertThat(settings.stateChangelog()).isTrue();
+    assertThat(
+            JobSettings.parse(new String[] {"--state-changelog", "false"}, ENVIRONMENT)
+                .stateChangelog())
+        .isFalse();
     assertThat(
             JobSettings.parse(new String[] {"--restore-retained", "false"}, ENVIRONMENT)
                 .restoreRetained())
@@ -55,6 +60,7 @@ class JobSettingsTest {
         "--out-of-orderness | soon | --out-of-orderness: expected a duration such as 250ms",
         "--parallelism | 0 | --parallelism: expected a whole number of at least 1, got '0'",
         "--restore-retained | yes | --restore-retained: expected true or false, got 'yes'",
+        "--state-changelog | on | --state-changelog: expected true or false, got 'on'",
         "--kafka-security-protocol | SSL | --kafka-security-protocol: expected PLAINTEXT or"
             + " SASL_SSL, got 'SSL'",
         "--kafka-security-protocol | SASL_SSL | --kafka-sasl-username (or"

@@ -218,6 +218,10 @@ class AnalyticsPipelineIT {
     assertThat(job.pid()).isNotEqualTo(pidBefore);
     assertThat(Files.readString(work.resolve("flink.log")))
         .contains("restoring from retained checkpoint");
+    // The state it restored was written by the changelog state backend (AnalyticsJob.changelog).
+    try (var logged = Files.list(work.resolve("flink-checkpoints").resolve("changelog"))) {
+      assertThat(logged.count()).as("files of the state changelog").isPositive();
+    }
     assertConvergesToOracles(oracles(), report, "after kill -9 of the job");
   }
 
