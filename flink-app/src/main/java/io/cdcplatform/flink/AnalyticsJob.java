@@ -314,7 +314,7 @@ public final class AnalyticsJob {
    * A windowed analytic leaves SQL for a moment: each group is marked closed by event time, and
    * updates of a closed window's result are counted.
    */
-  private static Table marked(StreamTableEnvironment tables, AnalyticsPlan.Planned plan) {
+  static Table marked(StreamTableEnvironment tables, AnalyticsPlan.Planned plan) {
     Analytic analytic = plan.analytic();
     DataStream<Row> changes = tables.toChangelogStream(plan.table());
     List<DataTypes.Field> fields = new ArrayList<>();
