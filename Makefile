@@ -242,6 +242,6 @@ bench-capture: jdk ## measure start-up, memory and commit-to-Kafka throughput of
 # Rates (changes/s) the analytics benchmark tries, in order, until the job falls behind.
 BENCH_RATES ?= 500 1000 1500 2000 3000
 
-bench-analytics: jdk ## ceilings (pgbench, decoding, catch-up), then a rate sweep: latency, CPU, checkpoints, memory
-	$(MVN) $(MVN_QUIET) -DskipTests -Dspotless.check.skip=true -pl local -am package
+bench-analytics: jdk ## ceilings (pgbench, decoding, catch-up), a rate sweep (latency, CPU, checkpoints, memory), then the same against the Flink CDC peer
+	$(MVN) $(MVN_QUIET) -DskipTests -Dspotless.check.skip=true -pl local,peer-flink-cdc -am package
 	$(call run-module,local,io.cdcplatform.local.AnalyticsBenchmark $(BENCH_SECONDS) "$(BENCH_RATES)")

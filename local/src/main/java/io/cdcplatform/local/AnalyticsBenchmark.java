@@ -6,6 +6,7 @@ import io.cdcplatform.ingest.ShopModel;
 import io.cdcplatform.ingest.WorkloadGenerator;
 import io.cdcplatform.ingest.WorkloadRunner;
 import io.cdcplatform.ingest.WorkloadShape;
+import io.cdcplatform.pipeline.PipelineDefinitions;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.math.BigDecimal;
@@ -51,7 +52,7 @@ import picocli.CommandLine;
  */
 public final class AnalyticsBenchmark {
 
-  private static final long PROBE = 9_000_000_001L;
+  static final long PROBE = 9_000_000_001L;
 
   /** A backlog this small (in records) counts as drained. */
   private static final long DRAINED = 100;
@@ -92,9 +93,11 @@ public final class AnalyticsBenchmark {
       measure(pipeline, model, rates[0], Duration.ofSeconds(Math.min(seconds, 20)));
       awaitBacklogDrained(pipeline);
       int sustained = 0;
+      List<PeerComparison.Figures> figures = new ArrayList<>();
       for (int rate : rates) {
         Result result = measure(pipeline, model, rate, Duration.ofSeconds(seconds));
         out.println(result.line());
+        figures.add(result.figures());
         if (!result.keptUp()) {
           break;
         }
@@ -107,6 +110,14 @@ public final class AnalyticsBenchmark {
           Locale.ROOT,
           "analytics: memory (PSS) of the whole stack after the run %s%n",
           StackMemory.describe(StackMemory.of(pipeline)));
+      awaitBacklogDrained(pipeline);
+      checkOracles(
+          pipeline,
+          Oracles.of(PipelineDefinitions.load(pipeline.home.resolve(pipeline.pipelinePath))),
+          "analytics",
+          out);
+      // The peer, on the same database and workload, with the product's stack suspended.
+      new PeerComparison(pipeline, work, out).compare(figures, catchUp(ceilings), seconds);
       // Last, what the server does on this machine with nothing else running; the stack is not
       // used after this.
       Ceilings alone = new Ceilings(pipeline, work);
@@ -132,7 +143,11 @@ public final class AnalyticsBenchmark {
   /** The p99 from commit to analytics row a rate must stay within to count as sustained. */
   static final long SUSTAINED_P99_MILLIS = 1_000;
 
-  private record Result(String line, boolean keptUp, boolean sustained) {}
+  private record Result(String line, boolean keptUp, PeerComparison.Figures figures) {
+    boolean sustained() {
+      return figures.sustained();
+    }
+  }
 
   /**
    * PostgreSQL's commit and decoding ceilings and Debezium's catch-up rate, on this run's stack;
@@ -151,6 +166,53 @@ public final class AnalyticsBenchmark {
     }
     ceilings.forEach(ceiling -> out.println(ceiling.line()));
     return ceilings;
+  }
+
+  /**
+   * The product's end-to-end catch-up on the ceilings' backlog: Debezium's drain, then the job's,
+   * measured one after the other on the same changes.
+   */
+  static double catchUp(List<Ceilings.Ceiling> ceilings) {
+    double seconds = 0;
+    long changes = 0;
+    for (Ceilings.Ceiling ceiling : ceilings) {
+      if (ceiling.name().startsWith("Debezium catch-up")
+          || ceiling.name().startsWith("the job's catch-up")) {
+        seconds += ceiling.seconds();
+        changes = ceiling.changes();
+      }
+    }
+    return seconds == 0 ? Double.NaN : changes / seconds;
+  }
+
+  /**
+   * Analytics tables against their oracles once writes have stopped, waiting up to two minutes for
+   * them to catch up; one line per table.
+   */
+  static void checkOracles(
+      LocalPipeline pipeline, List<Oracles.Oracle> oracles, String side, PrintStream out)
+      throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+    List<Oracles.Comparison> comparisons;
+    // The superuser reads both sides, the source and the analytics tables, as make oracles does.
+    try (Connection db = pipeline.postgres().superuserConnection()) {
+      comparisons = Oracles.compareAll(db, oracles);
+      while (!comparisons.stream().allMatch(Oracles.Comparison::equal)
+          && System.nanoTime() < deadline) {
+        TimeUnit.SECONDS.sleep(1);
+        comparisons = Oracles.compareAll(db, oracles);
+      }
+    }
+    for (Oracles.Comparison comparison : comparisons) {
+      out.printf(
+          Locale.ROOT,
+          "%s: %s %s%n",
+          side,
+          comparison.table(),
+          comparison.equal()
+              ? "equals its oracle (" + comparison.tableRows() + " rows)"
+              : comparison.differing() + " rows differ from its oracle: " + comparison.samples());
+    }
   }
 
   /** A rate as a fraction of the commit and decoding ceilings of the same run. */
@@ -213,49 +275,13 @@ public final class AnalyticsBenchmark {
               }
             },
             CompletableFuture.delayedExecutor(duration.toSeconds() / 2, TimeUnit.SECONDS));
-    List<Double> latencies = new ArrayList<>();
-    List<Double> toKafka = new ArrayList<>();
-    int missed = 0;
-    ProbeWatcher watcher = new ProbeWatcher(pipeline.kafka().bootstrapServers(), PROBE);
-    try (Connection writer = owner(pipeline);
-        Connection reader = reader(pipeline);
-        PreparedStatement update =
-            writer.prepareStatement("UPDATE shop.orders SET amount = ? WHERE id = ?");
-        PreparedStatement read =
-            reader.prepareStatement(
-                "SELECT paid_amount FROM analytics.customer_value WHERE customer_id = ?")) {
-      read.setLong(1, PROBE);
-      long cents = 100;
-      TimeUnit.SECONDS.sleep(2);
-      while (!load.isDone()) {
-        BigDecimal amount = BigDecimal.valueOf(++cents, 2);
-        update.setBigDecimal(1, amount);
-        update.setLong(2, PROBE);
-        update.executeUpdate();
-        long committed = System.nanoTime();
-        long deadline = committed + TimeUnit.SECONDS.toNanos(30);
-        boolean seen = false;
-        while (!seen && System.nanoTime() < deadline) {
-          try (ResultSet rs = read.executeQuery()) {
-            seen = rs.next() && rs.getBigDecimal(1).compareTo(amount) == 0;
-          }
-          if (!seen) {
-            TimeUnit.MILLISECONDS.sleep(5);
-          }
-        }
-        if (seen) {
-          latencies.add((System.nanoTime() - committed) / 1e6);
-          Long arrived = watcher.arrival(amount.toPlainString());
-          if (arrived != null) {
-            toKafka.add((arrived - committed) / 1e6);
-          }
-        } else {
-          missed++;
-        }
-        TimeUnit.MILLISECONDS.sleep(200);
-      }
+    Probes probes;
+    try (ProbeWatcher watcher = new ProbeWatcher(pipeline.kafka().bootstrapServers(), PROBE)) {
+      probes = probe(pipeline, "analytics.customer_value", load, watcher);
     }
-    watcher.close();
+    List<Double> latencies = probes.latencies();
+    List<Double> toKafka = probes.toKafka();
+    int missed = probes.missed();
     IngestReport report = load.get();
     sampler.shutdownNow();
     Map<String, Double> cores =
@@ -271,8 +297,6 @@ public final class AnalyticsBenchmark {
     // Kept up: the workload reached its rate (the writer shares the two cores with the stack), no
     // probe was lost, and the job's backlog stayed within three seconds of input.
     boolean keptUp = missed == 0 && achieved >= 0.95 * rate && worstBacklog <= 3 * achieved;
-    Collections.sort(latencies);
-    Collections.sort(toKafka);
     double p99 = percentile(latencies, 0.99);
     boolean sustained = keptUp && p99 <= SUSTAINED_P99_MILLIS;
     String line =
@@ -300,7 +324,69 @@ public final class AnalyticsBenchmark {
             ProcessCpu.describe(cores),
             memory.join(),
             checkpointFigures.replace("\n", "\n  "));
-    return new Result(line, keptUp, sustained);
+    return new Result(
+        line,
+        keptUp,
+        new PeerComparison.Figures(rate, achieved, percentile(latencies, 0.50), p99, sustained));
+  }
+
+  /** What the probe saw: commit to analytics row, commit to Kafka, and probes never seen. */
+  record Probes(List<Double> latencies, List<Double> toKafka, int missed) {}
+
+  /**
+   * Until the load is done, every 200 ms: changes the probe order's amount, commits, and polls the
+   * probe customer's row in {@code table} (an analytics table of customer_value's shape) until it
+   * shows the new amount, up to 30 s. The latencies come back sorted.
+   *
+   * @param watcher when the change reached Kafka, or {@code null} for a path without Kafka
+   */
+  static Probes probe(
+      LocalPipeline pipeline, String table, CompletableFuture<?> load, ProbeWatcher watcher)
+      throws Exception {
+    List<Double> latencies = new ArrayList<>();
+    List<Double> toKafka = new ArrayList<>();
+    int missed = 0;
+    try (Connection writer = owner(pipeline);
+        Connection reader = reader(pipeline);
+        PreparedStatement update =
+            writer.prepareStatement("UPDATE shop.orders SET amount = ? WHERE id = ?");
+        PreparedStatement read =
+            reader.prepareStatement(
+                "SELECT paid_amount FROM " + table + " WHERE customer_id = ?")) {
+      read.setLong(1, PROBE);
+      long cents = System.currentTimeMillis() % 1_000_000;
+      TimeUnit.SECONDS.sleep(2);
+      while (!load.isDone()) {
+        BigDecimal amount = BigDecimal.valueOf(++cents, 2);
+        update.setBigDecimal(1, amount);
+        update.setLong(2, PROBE);
+        update.executeUpdate();
+        long committed = System.nanoTime();
+        long deadline = committed + TimeUnit.SECONDS.toNanos(30);
+        boolean seen = false;
+        while (!seen && System.nanoTime() < deadline) {
+          try (ResultSet rs = read.executeQuery()) {
+            seen = rs.next() && rs.getBigDecimal(1).compareTo(amount) == 0;
+          }
+          if (!seen) {
+            TimeUnit.MILLISECONDS.sleep(5);
+          }
+        }
+        if (seen) {
+          latencies.add((System.nanoTime() - committed) / 1e6);
+          Long arrived = watcher == null ? null : watcher.arrival(amount.toPlainString());
+          if (arrived != null) {
+            toKafka.add((arrived - committed) / 1e6);
+          }
+        } else {
+          missed++;
+        }
+        TimeUnit.MILLISECONDS.sleep(200);
+      }
+    }
+    Collections.sort(latencies);
+    Collections.sort(toKafka);
+    return new Probes(latencies, toKafka, missed);
   }
 
   /** Records in the change topics that the job has not consumed yet (by its committed offsets). */
@@ -339,7 +425,7 @@ public final class AnalyticsBenchmark {
     }
   }
 
-  private static double percentile(List<Double> sorted, double quantile) {
+  static double percentile(List<Double> sorted, double quantile) {
     if (sorted.isEmpty()) {
       return Double.NaN;
     }
@@ -369,12 +455,12 @@ public final class AnalyticsBenchmark {
   }
 
   /** The dashboard's read-only login: the analytics tables belong to the job's own role. */
-  private static Connection reader(LocalPipeline pipeline) throws Exception {
+  static Connection reader(LocalPipeline pipeline) throws Exception {
     return DriverManager.getConnection(
         pipeline.postgres().jdbcUrl(), LocalCredentials.READER, LocalCredentials.READER_PASSWORD);
   }
 
-  private static Connection owner(LocalPipeline pipeline) throws Exception {
+  static Connection owner(LocalPipeline pipeline) throws Exception {
     return DriverManager.getConnection(
         pipeline.postgres().jdbcUrl(), LocalCredentials.OWNER, LocalCredentials.OWNER_PASSWORD);
   }

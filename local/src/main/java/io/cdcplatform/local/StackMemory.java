@@ -58,7 +58,7 @@ final class StackMemory {
     return total;
   }
 
-  private static long pss(long pid) throws IOException {
+  static long pss(long pid) throws IOException {
     Path rollup = Path.of("/proc", String.valueOf(pid), "smaps_rollup");
     if (!Files.exists(rollup)) {
       return 0;

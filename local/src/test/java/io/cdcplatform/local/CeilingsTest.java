@@ -54,4 +54,33 @@ class CeilingsTest {
         .isEqualTo(" (0.025 of PostgreSQL commits alone; 0.005 of logical decoding alone)");
     assertThat(AnalyticsBenchmark.fractions(0, ceilings)).isEmpty();
   }
+
+  @Test
+  void theProductsCatchUpIsTheBacklogOverDebeziumsDrainAndThenTheJobs() {
+    List<Ceilings.Ceiling> ceilings =
+        List.of(
+            new Ceilings.Ceiling("PostgreSQL commits beside the idle stack", 40_000, 1, Map.of()),
+            new Ceilings.Ceiling(
+                "Debezium catch-up, resume to all in Kafka", 100_000, 10, Map.of()),
+            new Ceilings.Ceiling("the job's catch-up on that backlog", 100_000, 25, Map.of()));
+    assertThat(AnalyticsBenchmark.catchUp(ceilings)).isCloseTo(100_000 / 35.0, within(1e-9));
+    assertThat(AnalyticsBenchmark.catchUp(List.of())).isNaN();
+  }
+
+  @Test
+  void thePeerComparisonIsOneLineOfBothSidesAndTheirRatios() {
+    List<PeerComparison.Figures> platform =
+        List.of(
+            new PeerComparison.Figures(500, 500, 600, 900, true),
+            new PeerComparison.Figures(1000, 990, 800, 1300, false));
+    List<PeerComparison.Figures> peer =
+        List.of(
+            new PeerComparison.Figures(500, 500, 300, 450, true),
+            new PeerComparison.Figures(1000, 1000, 350, 500, true));
+    assertThat(PeerComparison.ratios(platform, peer, 3_000, 6_000))
+        .isEqualTo(
+            "platform / peer, same run: highest sustained rate 500/s / 1000/s; at 500/s p99 900"
+                + " / 450 ms (2.00), p50 600 / 300 ms; at 1000/s p99 1300 / 500 ms (2.60), p50"
+                + " 800 / 350 ms; catch-up 3,000 / 6,000 changes/s (0.50)");
+  }
 }

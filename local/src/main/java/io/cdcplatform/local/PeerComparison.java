@@ -1,0 +1,369 @@
+package io.cdcplatform.local;
+
+import io.cdcplatform.devservices.LocalPostgres;
+import io.cdcplatform.ingest.IngestReport;
+import io.cdcplatform.ingest.ShopModel;
+import io.cdcplatform.ingest.WorkloadGenerator;
+import io.cdcplatform.ingest.WorkloadRunner;
+import io.cdcplatform.ingest.WorkloadShape;
+import io.cdcplatform.pipeline.PipelineDefinitions;
+import java.io.File;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.math.BigDecimal;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The peer side of {@code make bench-analytics}: the same analytics computed by a Flink job that
+ * reads PostgreSQL directly with Flink CDC (module {@code peer-flink-cdc}, started here as a JVM of
+ * its own with the same options as the product's job), on the same machine, database and workload,
+ * while the product's brokers, Connect and job are suspended. It measures the peer's initial
+ * snapshot, its catch-up on a backlog and, at each rate the product was driven at, the same probe
+ * from commit to analytics row; then checks the peer's tables against the same oracles, and prints
+ * both side by side as ratios.
+ */
+final class PeerComparison {
+
+  /** The schema the peer writes its analytics tables to. */
+  static final String SCHEMA = "peer_analytics";
+
+  private static final String SLOT = "peer_flink_cdc";
+
+  /** One rate's figures, of either side. */
+  record Figures(int rate, double achieved, double p50, double p99, boolean sustained) {}
+
+  private final LocalPipeline pipeline;
+  private final Path work;
+  private final PrintStream out;
+
+  PeerComparison(LocalPipeline pipeline, Path work, PrintStream out) {
+    this.pipeline = pipeline;
+    this.work = work;
+    this.out = out;
+  }
+
+  /**
+   * Runs the peer at each of the product's rates and prints its figures and the ratios.
+   *
+   * @param platform the product's figures at the rates it was driven at, in order
+   * @param platformCatchUp the product's catch-up (Debezium then the job) in changes/s
+   */
+  void compare(List<Figures> platform, double platformCatchUp, int seconds) throws Exception {
+    Ceilings stack = new Ceilings(pipeline, work);
+    try (Ceilings.Suspended suspended = Ceilings.suspend(stack.allButPostgres())) {
+      SupervisedChild peer = start();
+      try {
+        long started = System.nanoTime();
+        awaitProbe(peer, null, Duration.ofMinutes(10));
+        out.printf(
+            Locale.ROOT,
+            "peer (Flink CDC postgres-cdc, no Connect, no Kafka): initial snapshot of the shop"
+                + " and first results in %.1f s%n",
+            (System.nanoTime() - started) / 1e9);
+        double catchUp = catchUp(peer, Duration.ofSeconds(Math.min(seconds, 10)));
+        List<Figures> peerFigures = new ArrayList<>();
+        for (Figures side : platform) {
+          peerFigures.add(measure(peer, side.rate(), Duration.ofSeconds(seconds)));
+        }
+        awaitEqual();
+        out.printf(
+            Locale.ROOT,
+            "peer: memory (PSS) of its JVM %d MB, beside PostgreSQL's%n",
+            StackMemory.pss(peer.pid()) / 1024);
+        out.println(ratios(platform, peerFigures, platformCatchUp, catchUp));
+      } finally {
+        peer.stop(Duration.ofSeconds(10));
+      }
+    } finally {
+      dropSlot();
+    }
+  }
+
+  /** The peer's JVM, on the peer module's classpath, with the product job's own options. */
+  private SupervisedChild start() throws IOException {
+    Path target = pipeline.home.resolve("peer-flink-cdc/target");
+    Path classpathFile = target.resolve("runtime-classpath.txt");
+    if (!Files.isRegularFile(classpathFile)) {
+      throw new IllegalArgumentException(
+          "expected the built peer-flink-cdc module under "
+              + target
+              + "; make bench-analytics builds it");
+    }
+    int restPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      restPort = socket.getLocalPort();
+    }
+    LocalPostgres postgres = pipeline.postgres();
+    ChildSpec spec =
+        new ChildSpec(
+            "flink-cdc-peer",
+            target.resolve("classes") + File.pathSeparator + Files.readString(classpathFile).trim(),
+            "io.cdcplatform.flink.FlinkCdcPeerJob",
+            FlinkJob.JVM_OPTIONS,
+            List.of(
+                "--pipeline",
+                pipeline.home.resolve(pipeline.pipelinePath).toAbsolutePath().toString(),
+                "--jdbc-url",
+                postgres.jdbcUrl(),
+                "--jdbc-user",
+                LocalPostgres.SUPERUSER,
+                "--jdbc-password",
+                "",
+                "--checkpoint-dir",
+                work.resolve("peer-checkpoints").toUri().toString(),
+                "--rest-port",
+                String.valueOf(restPort),
+                "--source-host",
+                "127.0.0.1",
+                "--source-port",
+                String.valueOf(postgres.port()),
+                "--source-database",
+                LocalPostgres.DATABASE,
+                "--source-user",
+                LocalPostgres.SUPERUSER,
+                "--source-password",
+                "",
+                "--slot",
+                SLOT,
+                "--output-schema",
+                SCHEMA),
+            java.util.Map.of(),
+            work.resolve("flink-cdc-peer.log"));
+    webUrl = "http://127.0.0.1:" + restPort;
+    return SupervisedChild.start(spec, new PrintStream(OutputStream.nullOutputStream()), false);
+  }
+
+  private String webUrl;
+
+  /** Waits until the probe customer's row shows {@code amount} (any row when null). */
+  private void awaitProbe(SupervisedChild peer, BigDecimal amount, Duration limit)
+      throws Exception {
+    long deadline = System.nanoTime() + limit.toNanos();
+    try (Connection db = AnalyticsBenchmark.reader(pipeline)) {
+      while (System.nanoTime() < deadline) {
+        if (!peer.isAlive() && peer.restarts() > 3) {
+          throw new IllegalStateException(
+              "the Flink CDC peer keeps failing; see " + peer.logFile());
+        }
+        if (shows(db, amount)) {
+          return;
+        }
+        TimeUnit.MILLISECONDS.sleep(20);
+      }
+    }
+    throw new IllegalStateException(
+        "the Flink CDC peer did not show the probe within "
+            + limit.toSeconds()
+            + " s; see "
+            + peer.logFile());
+  }
+
+  private static boolean shows(Connection db, BigDecimal amount) throws Exception {
+    try (Statement sql = db.createStatement();
+        ResultSet rs =
+            sql.executeQuery("SELECT to_regclass('" + SCHEMA + ".customer_value') IS NOT NULL")) {
+      rs.next();
+      if (!rs.getBoolean(1)) {
+        return false;
+      }
+    }
+    try (PreparedStatement read =
+        db.prepareStatement(
+            "SELECT paid_amount FROM " + SCHEMA + ".customer_value WHERE customer_id = ?")) {
+      read.setLong(1, AnalyticsBenchmark.PROBE);
+      try (ResultSet rs = read.executeQuery()) {
+        return rs.next() && (amount == null || rs.getBigDecimal(1).compareTo(amount) == 0);
+      }
+    }
+  }
+
+  /**
+   * The peer suspended while the project's writer builds a backlog at full speed, then a marker
+   * (the probe's amount) committed after it: changes/s from resume until the marker shows.
+   */
+  private double catchUp(SupervisedChild peer, Duration backlog) throws Exception {
+    IngestReport report;
+    BigDecimal marker = BigDecimal.valueOf(System.currentTimeMillis() % 1_000_000 + 7, 2);
+    long start;
+    try (Ceilings.Suspended suspended = Ceilings.suspend(List.of(peer.pid()))) {
+      report = CaptureBenchmark.writeAtFullSpeed(pipeline, backlog);
+      try (Connection db = AnalyticsBenchmark.owner(pipeline);
+          PreparedStatement update =
+              db.prepareStatement("UPDATE shop.orders SET amount = ? WHERE id = ?")) {
+        update.setBigDecimal(1, marker);
+        update.setLong(2, AnalyticsBenchmark.PROBE);
+        update.executeUpdate();
+      }
+      start = System.nanoTime();
+    }
+    awaitProbe(peer, marker, Duration.ofMinutes(10));
+    double seconds = (System.nanoTime() - start) / 1e9;
+    double rate = report.changes() / seconds;
+    out.printf(
+        Locale.ROOT,
+        "peer: catch-up, resume to the marker committed after the backlog visible (%,d changes"
+            + " written while suspended): %,.0f changes/s (%.1f s)%n",
+        report.changes(),
+        rate,
+        seconds);
+    return rate;
+  }
+
+  private Figures measure(SupervisedChild peer, int rate, Duration duration) throws Exception {
+    CompletableFuture<IngestReport> load =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try (Connection db = AnalyticsBenchmark.owner(pipeline)) {
+                return new WorkloadRunner(
+                        db,
+                        new WorkloadGenerator(
+                            WorkloadShape.defaults(), rate, ShopModel.load(db), Clock.systemUTC()),
+                        new WorkloadRunner.Limits(rate, null, duration),
+                        duration.plusSeconds(1),
+                        new PrintStream(OutputStream.nullOutputStream()))
+                    .run(() -> false);
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    long cpuStart = System.nanoTime();
+    long peerBefore = ProcessCpu.of(peer.pid()).self();
+    long postgresBefore = pipeline.postgres().postmasterPid().map(ProcessCpu::ofTree).orElse(0L);
+    CheckpointStats checkpoints = new CheckpointStats(webUrl);
+    AnalyticsBenchmark.Probes probes =
+        AnalyticsBenchmark.probe(pipeline, SCHEMA + ".customer_value", load, null);
+    IngestReport report = load.get();
+    double elapsed = (System.nanoTime() - cpuStart) / 1e9;
+    double peerCores =
+        (ProcessCpu.of(peer.pid()).self() - peerBefore)
+            / (double) ProcessCpu.TICKS_PER_SECOND
+            / elapsed;
+    double postgresCores =
+        (pipeline.postgres().postmasterPid().map(ProcessCpu::ofTree).orElse(0L) - postgresBefore)
+            / (double) ProcessCpu.TICKS_PER_SECOND
+            / elapsed;
+    double achieved = report.changes() / (double) duration.toSeconds();
+    List<Double> latencies = probes.latencies();
+    double p99 = AnalyticsBenchmark.percentile(latencies, 0.99);
+    boolean sustained =
+        probes.missed() == 0
+            && achieved >= 0.95 * rate
+            && p99 <= AnalyticsBenchmark.SUSTAINED_P99_MILLIS;
+    Figures figures =
+        new Figures(rate, achieved, AnalyticsBenchmark.percentile(latencies, 0.50), p99, sustained);
+    out.printf(
+        Locale.ROOT,
+        "peer at %d changes/s (achieved %.0f/s for %ds): commit to analytics row, %d probes: p50"
+            + " %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms%s: %s%n  CPU: peer %.2f cores,"
+            + " PostgreSQL %.2f%n  %s%n",
+        rate,
+        achieved,
+        duration.toSeconds(),
+        latencies.size(),
+        figures.p50(),
+        AnalyticsBenchmark.percentile(latencies, 0.90),
+        p99,
+        latencies.isEmpty() ? Double.NaN : latencies.getLast(),
+        probes.missed() == 0 ? "" : "; " + probes.missed() + " probes not seen within 30 s",
+        sustained ? "sustained" : "not sustained",
+        peerCores,
+        postgresCores,
+        checkpoints.report().replace("\n", "\n  "));
+    return figures;
+  }
+
+  /** The peer's tables against the same oracles as the product's, once writes have stopped. */
+  private void awaitEqual() throws Exception {
+    List<Oracles.Oracle> oracles = new ArrayList<>();
+    for (Oracles.Oracle oracle :
+        Oracles.of(PipelineDefinitions.load(pipeline.home.resolve(pipeline.pipelinePath)))) {
+      oracles.add(
+          new Oracles.Oracle(
+              SCHEMA + "." + oracle.table().substring(oracle.table().indexOf('.') + 1),
+              oracle.sql()));
+    }
+    AnalyticsBenchmark.checkOracles(pipeline, oracles, "peer", out);
+  }
+
+  /** Both sides at each rate, and their highest sustained rates and catch-up, as one line. */
+  static String ratios(
+      List<Figures> platform, List<Figures> peer, double platformCatchUp, double peerCatchUp) {
+    StringBuilder line =
+        new StringBuilder("platform / peer, same run: highest sustained rate ")
+            .append(sustainedRate(platform))
+            .append(" / ")
+            .append(sustainedRate(peer));
+    for (int i = 0; i < platform.size(); i++) {
+      Figures ours = platform.get(i);
+      Figures theirs = peer.get(i);
+      line.append(
+          String.format(
+              Locale.ROOT,
+              "; at %d/s p99 %.0f / %.0f ms (%.2f), p50 %.0f / %.0f ms",
+              ours.rate(),
+              ours.p99(),
+              theirs.p99(),
+              ours.p99() / theirs.p99(),
+              ours.p50(),
+              theirs.p50()));
+    }
+    line.append(
+        String.format(
+            Locale.ROOT,
+            "; catch-up %,.0f / %,.0f changes/s (%.2f)",
+            platformCatchUp,
+            peerCatchUp,
+            platformCatchUp / peerCatchUp));
+    return line.toString();
+  }
+
+  private static String sustainedRate(List<Figures> figures) {
+    return figures.stream().filter(Figures::sustained).mapToInt(Figures::rate).max().stream()
+        .mapToObj(rate -> rate + "/s")
+        .findFirst()
+        .orElse("none");
+  }
+
+  /** Drops the peer's slot and publication, so the server keeps no WAL for it. */
+  private void dropSlot() {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      try (Connection db = pipeline.postgres().superuserConnection();
+          Statement sql = db.createStatement()) {
+        sql.execute(
+            "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+                + " WHERE slot_name = '"
+                + SLOT
+                + "'");
+        sql.execute("DROP PUBLICATION IF EXISTS " + SLOT + "_publication");
+        return;
+      } catch (Exception e) {
+        // The walsender may still be stopping.
+        if (System.nanoTime() > deadline) {
+          out.println("peer: could not drop replication slot " + SLOT + ": " + e.getMessage());
+          return;
+        }
+        try {
+          TimeUnit.SECONDS.sleep(1);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+}
