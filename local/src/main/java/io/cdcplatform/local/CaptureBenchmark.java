@@ -99,6 +99,15 @@ public final class CaptureBenchmark {
   }
 
   static IngestReport writeAtFullSpeed(LocalPipeline pipeline, Duration duration) throws Exception {
+    return writeAtFullSpeed(pipeline, duration, null);
+  }
+
+  /**
+   * The same, over the given model of the shop (rows the writer may pick), or the shop as it is now
+   * when {@code null}.
+   */
+  static IngestReport writeAtFullSpeed(LocalPipeline pipeline, Duration duration, ShopModel model)
+      throws Exception {
     try (Connection db =
         DriverManager.getConnection(
             pipeline.postgres().jdbcUrl(),
@@ -107,7 +116,8 @@ public final class CaptureBenchmark {
       WorkloadShape shape = WorkloadShape.defaults().withTransactionSize(10, 10);
       return new WorkloadRunner(
               db,
-              new WorkloadGenerator(shape, 1, ShopModel.load(db), Clock.systemUTC()),
+              new WorkloadGenerator(
+                  shape, 1, model == null ? ShopModel.load(db) : model, Clock.systemUTC()),
               new WorkloadRunner.Limits(Double.POSITIVE_INFINITY, null, duration),
               duration.plusSeconds(1),
               new PrintStream(OutputStream.nullOutputStream()))

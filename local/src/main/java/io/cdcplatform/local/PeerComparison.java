@@ -61,8 +61,11 @@ final class PeerComparison {
    *
    * @param platform the product's figures at the rates it was driven at, in order
    * @param platformCatchUp the product's catch-up (Debezium then the job) in changes/s
+   * @param model the shop as the product's sweep wrote it: without the probe, which no write but
+   *     the probe's own may touch
    */
-  void compare(List<Figures> platform, double platformCatchUp, int seconds) throws Exception {
+  void compare(List<Figures> platform, double platformCatchUp, int seconds, ShopModel model)
+      throws Exception {
     Ceilings stack = new Ceilings(pipeline, work);
     try (Ceilings.Suspended suspended = Ceilings.suspend(stack.allButPostgres())) {
       SupervisedChild peer = start();
@@ -74,10 +77,10 @@ final class PeerComparison {
             "peer (Flink CDC postgres-cdc, no Connect, no Kafka): initial snapshot of the shop"
                 + " and first results in %.1f s%n",
             (System.nanoTime() - started) / 1e9);
-        double catchUp = catchUp(peer, Duration.ofSeconds(Math.min(seconds, 10)));
+        double catchUp = catchUp(peer, Duration.ofSeconds(Math.min(seconds, 10)), model);
         List<Figures> peerFigures = new ArrayList<>();
         for (Figures side : platform) {
-          peerFigures.add(measure(peer, side.rate(), Duration.ofSeconds(seconds)));
+          peerFigures.add(measure(peer, side.rate(), Duration.ofSeconds(seconds), model));
         }
         awaitEqual();
         out.printf(
@@ -153,7 +156,8 @@ final class PeerComparison {
   private void awaitProbe(SupervisedChild peer, BigDecimal amount, Duration limit)
       throws Exception {
     long deadline = System.nanoTime() + limit.toNanos();
-    try (Connection db = AnalyticsBenchmark.reader(pipeline)) {
+    // The superuser: the peer grants the dashboard's login its schema only after its tables exist.
+    try (Connection db = pipeline.postgres().superuserConnection()) {
       while (System.nanoTime() < deadline) {
         if (!peer.isAlive() && peer.restarts() > 3) {
           throw new IllegalStateException(
@@ -195,12 +199,12 @@ final class PeerComparison {
    * The peer suspended while the project's writer builds a backlog at full speed, then a marker
    * (the probe's amount) committed after it: changes/s from resume until the marker shows.
    */
-  private double catchUp(SupervisedChild peer, Duration backlog) throws Exception {
+  private double catchUp(SupervisedChild peer, Duration backlog, ShopModel model) throws Exception {
     IngestReport report;
     BigDecimal marker = BigDecimal.valueOf(System.currentTimeMillis() % 1_000_000 + 7, 2);
     long start;
     try (Ceilings.Suspended suspended = Ceilings.suspend(List.of(peer.pid()))) {
-      report = CaptureBenchmark.writeAtFullSpeed(pipeline, backlog);
+      report = CaptureBenchmark.writeAtFullSpeed(pipeline, backlog, model);
       try (Connection db = AnalyticsBenchmark.owner(pipeline);
           PreparedStatement update =
               db.prepareStatement("UPDATE shop.orders SET amount = ? WHERE id = ?")) {
@@ -210,7 +214,7 @@ final class PeerComparison {
       }
       start = System.nanoTime();
     }
-    awaitProbe(peer, marker, Duration.ofMinutes(10));
+    awaitProbe(peer, marker, Duration.ofMinutes(5));
     double seconds = (System.nanoTime() - start) / 1e9;
     double rate = report.changes() / seconds;
     out.printf(
@@ -223,7 +227,8 @@ final class PeerComparison {
     return rate;
   }
 
-  private Figures measure(SupervisedChild peer, int rate, Duration duration) throws Exception {
+  private Figures measure(SupervisedChild peer, int rate, Duration duration, ShopModel model)
+      throws Exception {
     CompletableFuture<IngestReport> load =
         CompletableFuture.supplyAsync(
             () -> {
@@ -231,7 +236,7 @@ final class PeerComparison {
                 return new WorkloadRunner(
                         db,
                         new WorkloadGenerator(
-                            WorkloadShape.defaults(), rate, ShopModel.load(db), Clock.systemUTC()),
+                            WorkloadShape.defaults(), rate, model, Clock.systemUTC()),
                         new WorkloadRunner.Limits(rate, null, duration),
                         duration.plusSeconds(1),
                         new PrintStream(OutputStream.nullOutputStream()))
@@ -245,7 +250,12 @@ final class PeerComparison {
     long postgresBefore = pipeline.postgres().postmasterPid().map(ProcessCpu::ofTree).orElse(0L);
     CheckpointStats checkpoints = new CheckpointStats(webUrl);
     AnalyticsBenchmark.Probes probes =
-        AnalyticsBenchmark.probe(pipeline, SCHEMA + ".customer_value", load, null);
+        AnalyticsBenchmark.probe(
+            pipeline,
+            () -> pipeline.postgres().superuserConnection(),
+            SCHEMA + ".customer_value",
+            load,
+            null);
     IngestReport report = load.get();
     double elapsed = (System.nanoTime() - cpuStart) / 1e9;
     double peerCores =

@@ -43,6 +43,10 @@ class FlinkCdcPeerJobIT {
             + "   amount numeric(14,2) NOT NULL, moved_at timestamptz NOT NULL);"
             + " CREATE TABLE app.beats (id integer PRIMARY KEY, beat_at timestamptz NOT NULL);"
             + " INSERT INTO app.beats VALUES (1, now());"
+            // As the platform's source setup leaves every captured table.
+            + " ALTER TABLE app.accounts REPLICA IDENTITY FULL;"
+            + " ALTER TABLE app.moves REPLICA IDENTITY FULL;"
+            + " ALTER TABLE app.beats REPLICA IDENTITY FULL;"
             + " INSERT INTO app.accounts SELECT g, CASE WHEN g % 2 = 0 THEN 'de' ELSE 'fr' END"
             + "   FROM generate_series(1, 20) g;"
             + " INSERT INTO app.moves SELECT g, 1 + g % 20, g * 1.25,"
