@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -143,14 +144,30 @@ final class PeerComparison {
                 "--slot",
                 SLOT,
                 "--output-schema",
-                SCHEMA),
-            java.util.Map.of(),
+                SCHEMA,
+                // The product's connector's own pace: how often Debezium hands over its changes.
+                "--debezium-properties",
+                debeziumPace()),
+            Map.of(),
             work.resolve("flink-cdc-peer.log"));
     webUrl = "http://127.0.0.1:" + restPort;
     return SupervisedChild.start(spec, new PrintStream(OutputStream.nullOutputStream()), false);
   }
 
   private String webUrl;
+
+  /** The settings of the chart's connector that decide how fast Debezium hands changes over. */
+  private String debeziumPace() {
+    Map<String, String> connector =
+        new ChartFiles(pipeline.home.resolve("helm/cdc-platform")).connector();
+    StringBuilder pace = new StringBuilder();
+    for (String key : List.of("poll.interval.ms", "max.batch.size", "max.queue.size")) {
+      if (connector.containsKey(key)) {
+        pace.append(pace.isEmpty() ? "" : ",").append(key).append('=').append(connector.get(key));
+      }
+    }
+    return pace.toString();
+  }
 
   /** Waits until the probe customer's row shows {@code amount} (any row when null). */
   private void awaitProbe(SupervisedChild peer, BigDecimal amount, Duration limit)

@@ -51,7 +51,8 @@ public final class FlinkCdcPeerJob {
           "source-user",
           "source-password",
           "slot",
-          "output-schema");
+          "output-schema",
+          "debezium-properties");
 
   private FlinkCdcPeerJob() {}
 
@@ -71,7 +72,8 @@ public final class FlinkCdcPeerJob {
    * The peer's dataflow, ready to run: the product's job settings ({@code --pipeline}, {@code
    * --jdbc-url}, ...) and the peer's own ({@code --source-host}, {@code --source-port}, {@code
    * --source-database}, {@code --source-user}, {@code --source-password}, {@code --slot}, {@code
-   * --output-schema}).
+   * --output-schema}, and {@code --debezium-properties}: Debezium settings as {@code key=value}
+   * pairs separated by commas, e.g. the product's connector's poll interval and batch sizes).
    *
    * @throws IllegalArgumentException naming the option or the definition's problem
    */
@@ -120,6 +122,19 @@ public final class FlinkCdcPeerJob {
     debezium.setProperty("publication.autocreate.mode", "disabled");
     // A delete is one event; the tombstone after it would only be counted as an unknown record.
     debezium.setProperty("tombstones.on.delete", "false");
+    for (String pair : own.get("debezium-properties").split(",")) {
+      int equals = pair.indexOf('=');
+      if (pair.isBlank()) {
+        continue;
+      }
+      if (equals < 1) {
+        throw new IllegalArgumentException(
+            "--debezium-properties: expected key=value pairs separated by commas, got '"
+                + pair
+                + "'");
+      }
+      debezium.setProperty(pair.substring(0, equals).trim(), pair.substring(equals + 1).trim());
+    }
     PostgresSourceBuilder.PostgresIncrementalSource<PeerChange> source =
         PostgresSourceBuilder.PostgresIncrementalSource.<PeerChange>builder()
             .hostname(own.get("source-host"))

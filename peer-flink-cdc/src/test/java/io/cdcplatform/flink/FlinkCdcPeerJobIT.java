@@ -119,7 +119,9 @@ class FlinkCdcPeerJobIT {
                   "--slot",
                   "peer_it",
                   "--output-schema",
-                  "peer_analytics"
+                  "peer_analytics",
+                  "--debezium-properties",
+                  "poll.interval.ms=20,max.batch.size=2048"
                 })
             .executeAsync("flink-cdc-peer");
     try {
