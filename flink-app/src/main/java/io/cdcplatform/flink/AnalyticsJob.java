@@ -212,16 +212,12 @@ public final class AnalyticsJob {
     String commitGroup = java.util.UUID.randomUUID().toString();
     for (AnalyticsPlan.Planned plan : plans) {
       Analytic analytic = plan.analytic();
-      Table result = plan.analytic().window() == null ? plan.table() : marked(tables, plan);
+      Table result = intoTable(tables, statements, settings, plan, commitGroup);
       String columns = ResultColumns.flinkColumns(result.getResolvedSchema(), analytic.key());
-      String sink = analytic.name();
       tables.executeSql(
-          AnalyticsSql.postgresSink(
-              settings, sink + "_table", columns, analytic.table().qualified(), commitGroup));
-      tables.executeSql(
-          AnalyticsSql.resultTopic(sink + "_topic", columns, analytic.topic(), commitGroup));
-      statements.add(result.insertInto(sink + "_table"));
-      statements.add(result.insertInto(sink + "_topic"));
+          AnalyticsSql.resultTopic(
+              analytic.name() + "_topic", columns, analytic.topic(), commitGroup));
+      statements.add(result.insertInto(analytic.name() + "_topic"));
     }
     statements.attachAsDataStream();
     ResultCommits.Group gathered = ResultCommits.take(commitGroup);
@@ -235,6 +231,29 @@ public final class AnalyticsJob {
             .uid("dead-letter-records")
             .setParallelism(1);
     writeTopics(settings, letters, gathered.topics());
+  }
+
+  /**
+   * An analytic's result (window-marked where it declares a window) written to its PostgreSQL table
+   * in the commit group: the sink is registered and the insert added to {@code statements}.
+   *
+   * @return the result, for any other output of the same rows
+   */
+  static Table intoTable(
+      StreamTableEnvironment tables,
+      StreamStatementSet statements,
+      JobSettings settings,
+      AnalyticsPlan.Planned plan,
+      String commitGroup) {
+    Analytic analytic = plan.analytic();
+    Table result = analytic.window() == null ? plan.table() : marked(tables, plan);
+    String columns = ResultColumns.flinkColumns(result.getResolvedSchema(), analytic.key());
+    String sink = analytic.name() + "_table";
+    tables.executeSql(
+        AnalyticsSql.postgresSink(
+            settings, sink, columns, analytic.table().qualified(), commitGroup));
+    statements.add(result.insertInto(sink));
+    return result;
   }
 
   /** A source of the job's consumer group: committed records only, from the earliest offsets. */
@@ -314,7 +333,7 @@ public final class AnalyticsJob {
    * A windowed analytic leaves SQL for a moment: each group is marked closed by event time, and
    * updates of a closed window's result are counted.
    */
-  static Table marked(StreamTableEnvironment tables, AnalyticsPlan.Planned plan) {
+  private static Table marked(StreamTableEnvironment tables, AnalyticsPlan.Planned plan) {
     Analytic analytic = plan.analytic();
     DataStream<Row> changes = tables.toChangelogStream(plan.table());
     List<DataTypes.Field> fields = new ArrayList<>();

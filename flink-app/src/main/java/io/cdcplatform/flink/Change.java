@@ -59,6 +59,11 @@ public final class Change implements Serializable {
    * there. An event time far in the past needs no cap: the watermark never moves back.
    */
   long streamTimestamp(long maxAheadMillis) {
+    return streamTimestamp(eventMillis, sourceMillis, maxAheadMillis);
+  }
+
+  /** An event time held within {@code maxAheadMillis} of its commit time. */
+  static long streamTimestamp(long eventMillis, long sourceMillis, long maxAheadMillis) {
     long cap =
         sourceMillis > Long.MAX_VALUE - maxAheadMillis
             ? Long.MAX_VALUE

@@ -197,16 +197,10 @@ public final class AnalyticsBenchmark {
   static void checkOracles(
       LocalPipeline pipeline, List<Oracles.Oracle> oracles, String side, PrintStream out)
       throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
     List<Oracles.Comparison> comparisons;
     // The superuser reads both sides, the source and the analytics tables, as make oracles does.
     try (Connection db = pipeline.postgres().superuserConnection()) {
-      comparisons = Oracles.compareAll(db, oracles);
-      while (!comparisons.stream().allMatch(Oracles.Comparison::equal)
-          && System.nanoTime() < deadline) {
-        TimeUnit.SECONDS.sleep(1);
-        comparisons = Oracles.compareAll(db, oracles);
-      }
+      comparisons = Oracles.compareUntilEqual(db, oracles, Duration.ofMinutes(2));
     }
     for (Oracles.Comparison comparison : comparisons) {
       out.printf(
@@ -238,22 +232,7 @@ public final class AnalyticsBenchmark {
   private static Result measure(
       LocalPipeline pipeline, ShopModel model, int rate, Duration duration) throws Exception {
     long startedAt = System.currentTimeMillis();
-    CompletableFuture<IngestReport> load =
-        CompletableFuture.supplyAsync(
-            () -> {
-              try (Connection db = owner(pipeline)) {
-                return new WorkloadRunner(
-                        db,
-                        new WorkloadGenerator(
-                            WorkloadShape.defaults(), rate, model, Clock.systemUTC()),
-                        new WorkloadRunner.Limits(rate, null, duration),
-                        duration.plusSeconds(1),
-                        new PrintStream(OutputStream.nullOutputStream()))
-                    .run(() -> false);
-              } catch (Exception e) {
-                throw new IllegalStateException(e);
-              }
-            });
+    CompletableFuture<IngestReport> load = load(pipeline, model, rate, duration);
     List<Long> backlogs = Collections.synchronizedList(new ArrayList<>());
     ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
     sampler.scheduleAtFixedRate(
@@ -333,6 +312,25 @@ public final class AnalyticsBenchmark {
         line,
         keptUp,
         new PeerComparison.Figures(rate, achieved, percentile(latencies, 0.50), p99, sustained));
+  }
+
+  /** The default workload at {@code rate} for {@code duration}, over {@code model}, started. */
+  static CompletableFuture<IngestReport> load(
+      LocalPipeline pipeline, ShopModel model, int rate, Duration duration) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try (Connection db = owner(pipeline)) {
+            return new WorkloadRunner(
+                    db,
+                    new WorkloadGenerator(WorkloadShape.defaults(), rate, model, Clock.systemUTC()),
+                    new WorkloadRunner.Limits(rate, null, duration),
+                    duration.plusSeconds(1),
+                    new PrintStream(OutputStream.nullOutputStream()))
+                .run(() -> false);
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        });
   }
 
   /** What the probe saw: commit to analytics row, commit to Kafka, and probes never seen. */

@@ -87,14 +87,7 @@ final class FlinkJob {
    * this machine's endpoints, secrets, checkpoint directory and REST port in its environment.
    */
   ChildSpec spec(Path pipeline, String bootstrapServers, String jdbcUrl) throws IOException {
-    Path target = home.resolve("flink-app/target");
-    Path classpathFile = target.resolve("runtime-classpath.txt");
-    if (!Files.isRegularFile(classpathFile)) {
-      throw new IllegalArgumentException(
-          "--home: expected the built flink-app module under " + target + "; run 'make build'");
-    }
-    String classpath =
-        target.resolve("classes") + File.pathSeparator + Files.readString(classpathFile).trim();
+    String classpath = classpath(home, "flink-app");
     return new ChildSpec(
         "flink",
         classpath,
@@ -115,6 +108,26 @@ final class FlinkJob {
             "ANALYTICS_REST_PORT",
             String.valueOf(restPort)),
         work.resolve("flink.log"));
+  }
+
+  /**
+   * A built module's classes and runtime classpath (the build writes it to {@code
+   * target/runtime-classpath.txt}), for a JVM of its own.
+   *
+   * @throws IllegalArgumentException when the module is not built under {@code home}
+   */
+  static String classpath(Path home, String module) throws IOException {
+    Path target = home.resolve(module).resolve("target");
+    Path classpathFile = target.resolve("runtime-classpath.txt");
+    if (!Files.isRegularFile(classpathFile)) {
+      throw new IllegalArgumentException(
+          "--home: expected the built "
+              + module
+              + " module under "
+              + target
+              + "; run 'make build'");
+    }
+    return target.resolve("classes") + File.pathSeparator + Files.readString(classpathFile).trim();
   }
 
   SupervisedChild process() {

@@ -107,15 +107,10 @@ public final class OracleCheck implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     List<Oracles.Oracle> oracles = Oracles.of(PipelineDefinitions.load(pipeline));
-    long deadline = System.nanoTime() + wait.toNanos();
     long started = System.nanoTime();
     List<Oracles.Comparison> comparisons;
     try (Connection db = DriverManager.getConnection(jdbcUrl, user, password)) {
-      comparisons = Oracles.compareAll(db, oracles);
-      while (!allEqual(comparisons) && System.nanoTime() < deadline) {
-        Thread.sleep(1000);
-        comparisons = Oracles.compareAll(db, oracles);
-      }
+      comparisons = Oracles.compareUntilEqual(db, oracles, wait);
     }
     double seconds = (System.nanoTime() - started) / 1e9;
     for (Oracles.Comparison comparison : comparisons) {

@@ -100,6 +100,22 @@ public final class Oracles {
     return comparisons;
   }
 
+  /**
+   * Compares every table with its oracle, once a second, until all are equal or {@code wait} has
+   * passed; the last comparisons.
+   */
+  public static List<Comparison> compareUntilEqual(
+      Connection db, List<Oracle> oracles, java.time.Duration wait)
+      throws SQLException, InterruptedException {
+    long deadline = System.nanoTime() + wait.toNanos();
+    List<Comparison> comparisons = compareAll(db, oracles);
+    while (!comparisons.stream().allMatch(Comparison::equal) && System.nanoTime() < deadline) {
+      Thread.sleep(1000);
+      comparisons = compareAll(db, oracles);
+    }
+    return comparisons;
+  }
+
   /** The table's rows in the columns its oracle returns, in the oracle's order. */
   private static String projected(Statement sql, Oracle oracle) throws SQLException {
     List<String> columns = new ArrayList<>();

@@ -3,23 +3,17 @@ package io.cdcplatform.local;
 import io.cdcplatform.devservices.LocalPostgres;
 import io.cdcplatform.ingest.IngestReport;
 import io.cdcplatform.ingest.ShopModel;
-import io.cdcplatform.ingest.WorkloadGenerator;
-import io.cdcplatform.ingest.WorkloadRunner;
-import io.cdcplatform.ingest.WorkloadShape;
 import io.cdcplatform.pipeline.PipelineDefinitions;
-import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.math.BigDecimal;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -99,14 +93,6 @@ final class PeerComparison {
 
   /** The peer's JVM, on the peer module's classpath, with the product job's own options. */
   private SupervisedChild start() throws IOException {
-    Path target = pipeline.home.resolve("peer-flink-cdc/target");
-    Path classpathFile = target.resolve("runtime-classpath.txt");
-    if (!Files.isRegularFile(classpathFile)) {
-      throw new IllegalArgumentException(
-          "expected the built peer-flink-cdc module under "
-              + target
-              + "; make bench-analytics builds it");
-    }
     int restPort;
     try (ServerSocket socket = new ServerSocket(0)) {
       restPort = socket.getLocalPort();
@@ -115,7 +101,7 @@ final class PeerComparison {
     ChildSpec spec =
         new ChildSpec(
             "flink-cdc-peer",
-            target.resolve("classes") + File.pathSeparator + Files.readString(classpathFile).trim(),
+            FlinkJob.classpath(pipeline.home, "peer-flink-cdc"),
             "io.cdcplatform.flink.FlinkCdcPeerJob",
             FlinkJob.JVM_OPTIONS,
             List.of(
@@ -246,25 +232,9 @@ final class PeerComparison {
 
   private Figures measure(SupervisedChild peer, int rate, Duration duration, ShopModel model)
       throws Exception {
-    CompletableFuture<IngestReport> load =
-        CompletableFuture.supplyAsync(
-            () -> {
-              try (Connection db = AnalyticsBenchmark.owner(pipeline)) {
-                return new WorkloadRunner(
-                        db,
-                        new WorkloadGenerator(
-                            WorkloadShape.defaults(), rate, model, Clock.systemUTC()),
-                        new WorkloadRunner.Limits(rate, null, duration),
-                        duration.plusSeconds(1),
-                        new PrintStream(OutputStream.nullOutputStream()))
-                    .run(() -> false);
-              } catch (Exception e) {
-                throw new IllegalStateException(e);
-              }
-            });
+    CompletableFuture<IngestReport> load = AnalyticsBenchmark.load(pipeline, model, rate, duration);
     long cpuStart = System.nanoTime();
-    long peerBefore = ProcessCpu.of(peer.pid()).self();
-    long postgresBefore = pipeline.postgres().postmasterPid().map(ProcessCpu::ofTree).orElse(0L);
+    Map<String, Long> cpuBefore = cpu(peer);
     CheckpointStats checkpoints = new CheckpointStats(webUrl);
     AnalyticsBenchmark.Probes probes =
         AnalyticsBenchmark.probe(
@@ -274,15 +244,8 @@ final class PeerComparison {
             load,
             null);
     IngestReport report = load.get();
-    double elapsed = (System.nanoTime() - cpuStart) / 1e9;
-    double peerCores =
-        (ProcessCpu.of(peer.pid()).self() - peerBefore)
-            / (double) ProcessCpu.TICKS_PER_SECOND
-            / elapsed;
-    double postgresCores =
-        (pipeline.postgres().postmasterPid().map(ProcessCpu::ofTree).orElse(0L) - postgresBefore)
-            / (double) ProcessCpu.TICKS_PER_SECOND
-            / elapsed;
+    Map<String, Double> cores =
+        ProcessCpu.cores(cpuBefore, cpu(peer), (System.nanoTime() - cpuStart) / 1e9);
     double achieved = report.changes() / (double) duration.toSeconds();
     List<Double> latencies = probes.latencies();
     double p99 = AnalyticsBenchmark.percentile(latencies, 0.99);
@@ -295,8 +258,7 @@ final class PeerComparison {
     out.printf(
         Locale.ROOT,
         "peer at %d changes/s (achieved %.0f/s for %ds): commit to analytics row, %d probes: p50"
-            + " %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms%s: %s%n  CPU: peer %.2f cores,"
-            + " PostgreSQL %.2f%n  %s%n",
+            + " %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms%s: %s%n  CPU: %s%n  %s%n",
         rate,
         achieved,
         duration.toSeconds(),
@@ -307,10 +269,17 @@ final class PeerComparison {
         latencies.isEmpty() ? Double.NaN : latencies.getLast(),
         probes.missed() == 0 ? "" : "; " + probes.missed() + " probes not seen within 30 s",
         sustained ? "sustained" : "not sustained",
-        peerCores,
-        postgresCores,
+        ProcessCpu.describe(cores),
         checkpoints.report().replace("\n", "\n  "));
     return figures;
+  }
+
+  /** CPU ticks so far of the peer and of PostgreSQL (with its reaped backends). */
+  private Map<String, Long> cpu(SupervisedChild peer) {
+    Map<String, Long> ticks = new java.util.LinkedHashMap<>();
+    ticks.put("peer", ProcessCpu.of(peer.pid()).self());
+    ticks.put("PostgreSQL", pipeline.postgres().postmasterPid().map(ProcessCpu::ofTree).orElse(0L));
+    return ticks;
   }
 
   /** The peer's tables against the same oracles as the product's, once writes have stopped. */

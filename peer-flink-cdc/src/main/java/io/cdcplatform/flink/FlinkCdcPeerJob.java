@@ -17,7 +17,6 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
-import org.apache.flink.table.api.Table;
 import org.apache.flink.table.api.bridge.java.StreamStatementSet;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.table.connector.ChangelogMode;
@@ -195,17 +194,7 @@ public final class FlinkCdcPeerJob {
     StreamStatementSet statements = tables.createStatementSet();
     String commitGroup = UUID.randomUUID().toString();
     for (AnalyticsPlan.Planned plan : plans) {
-      Analytic analytic = plan.analytic();
-      Table result = analytic.window() == null ? plan.table() : AnalyticsJob.marked(tables, plan);
-      String columns = ResultColumns.flinkColumns(result.getResolvedSchema(), analytic.key());
-      tables.executeSql(
-          AnalyticsSql.postgresSink(
-              settings,
-              analytic.name() + "_table",
-              columns,
-              analytic.table().qualified(),
-              commitGroup));
-      statements.add(result.insertInto(analytic.name() + "_table"));
+      AnalyticsJob.intoTable(tables, statements, settings, plan, commitGroup);
     }
     statements.attachAsDataStream();
     List<ResultCommits.Table> gathered = ResultCommits.take(commitGroup).tables();

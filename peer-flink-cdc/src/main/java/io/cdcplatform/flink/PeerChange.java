@@ -31,10 +31,6 @@ public final class PeerChange {
 
   /** The event time, held within {@code maxAheadMillis} of the commit as the product's job does. */
   long streamTimestamp(long maxAheadMillis) {
-    long cap =
-        sourceMillis > Long.MAX_VALUE - maxAheadMillis
-            ? Long.MAX_VALUE
-            : sourceMillis + maxAheadMillis;
-    return Math.min(eventMillis, cap);
+    return Change.streamTimestamp(eventMillis, sourceMillis, maxAheadMillis);
   }
 }
