@@ -162,7 +162,7 @@ public final class AnalyticsJob {
             .setParallelism(1);
     SingleOutputStreamOperator<Change> decoded =
         sequenced
-            .process(new DeadLetters(maxAheadMillis))
+            .process(new DeadLetters(maxAheadMillis, layouts))
             .name("dead-letters")
             .uid("dead-letters")
             .setParallelism(1);

@@ -33,6 +33,11 @@ public final class Change implements Serializable {
   // without transaction metadata).
   public long txId = -1;
   public long txOrder;
+
+  // A snapshot read of the heartbeat row that marks a new snapshot after the slot was lost: every
+  // row version older than this WAL position is superseded (PipelineDefinition.RESNAPSHOT_COLUMN);
+  // 0 otherwise.
+  public long supersedesBelow;
   public boolean snapshot;
 
   // Poison.

@@ -2,6 +2,7 @@ package io.cdcplatform.flink;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cdcplatform.pipeline.PipelineDefinition;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -127,6 +128,10 @@ final class ChangeDecoder implements KafkaRecordDeserializationSchema<Change> {
                 + table.keyNames()
                 + "; Debezium sends a key change as a delete and a create when the key is its"
                 + " message key (message.key.columns for a declared key)");
+      }
+      if (table.heartbeat() && op.equals("r")) {
+        change.supersedesBelow =
+            event.path("after").path(PipelineDefinition.RESNAPSHOT_COLUMN).asLong(0);
       }
       change.eventMillis =
           table.eventTime() < 0 || image[table.eventTime()] == null

@@ -33,7 +33,10 @@ import org.apache.flink.util.OutputTag;
  * <p>Debezium delivers at least once: after a Connect crash it sends again changes it had already
  * sent. Each change carries the WAL position (LSN) of its row version, which grows with every
  * change of that row, so a change whose LSN is not above the last one applied for its row is a
- * redelivery and is counted ({@code duplicatesDropped}), not applied twice.
+ * redelivery and is counted ({@code duplicatesDropped}), not applied twice. Snapshot reads are
+ * ordered among themselves by their snapshot's position, and streamed changes among themselves: a
+ * row's read always reaches the router before the row's later streamed changes (one partition), but
+ * those can carry lower LSNs than the snapshot's.
  *
  * <p>The router keeps the row versions it has passed on, each with its LSN, and retracts those, not
  * the event's before-image: what it retracts is always what the analytics hold. That is what makes
@@ -72,6 +75,7 @@ final class ChangeRouter extends KeyedBroadcastProcessFunction<String, Change, C
   private final List<OutputTag<Row>> tags;
 
   private transient ValueState<Long> lastLsn;
+  private transient ValueState<Long> lastRead;
   private transient ValueState<byte[]> versions;
   private transient Counter processed;
   private transient Counter duplicates;
@@ -100,6 +104,7 @@ final class ChangeRouter extends KeyedBroadcastProcessFunction<String, Change, C
   @Override
   public void open(OpenContext openContext) {
     lastLsn = getRuntimeContext().getState(new ValueStateDescriptor<>("last-lsn", Types.LONG));
+    lastRead = getRuntimeContext().getState(new ValueStateDescriptor<>("last-read", Types.LONG));
     versions = getRuntimeContext().getState(VERSIONS);
     processed = getRuntimeContext().getMetricGroup().counter("changesProcessed");
     duplicates = getRuntimeContext().getMetricGroup().counter("duplicatesDropped");
@@ -123,15 +128,10 @@ final class ChangeRouter extends KeyedBroadcastProcessFunction<String, Change, C
       truncatedDropped.inc();
       return;
     }
-    Long last = lastLsn.value();
-    // A declared key need not be unique, and a snapshot gives all its rows one LSN: rows of one
-    // snapshot under one such key are all applied.
-    boolean sameSnapshot = change.op.equals("r") && !table.primaryKey();
-    if (last != null && (change.lsn < last || (change.lsn == last && !sameSnapshot))) {
+    if (change.op.equals("r") ? !firstRead(table, change) : !firstStreamed(change)) {
       duplicates.inc();
       return;
     }
-    lastLsn.update(change.lsn);
     processed.inc();
     OutputTag<Row> tag = tags.get(change.table);
     byte[] kept = versions.value();
@@ -145,6 +145,36 @@ final class ChangeRouter extends KeyedBroadcastProcessFunction<String, Change, C
     if (!table.heartbeat()) {
       out.collect(change.sourceMillis);
     }
+  }
+
+  /**
+   * Whether a snapshot read is applied: it is, unless this key already had a read of the same
+   * snapshot or a later one. A snapshot's reads all carry its position (the new slot's consistent
+   * point). A declared key need not be unique, and rows of one snapshot under such a key are all
+   * applied.
+   */
+  private boolean firstRead(TableLayout table, Change change) throws IOException {
+    Long last = lastRead.value();
+    if (last != null && (change.lsn < last || (change.lsn == last && table.primaryKey()))) {
+      return false;
+    }
+    lastRead.update(change.lsn);
+    return true;
+  }
+
+  /**
+   * Whether a streamed change is applied: it is, unless its LSN is not above the newest streamed
+   * change applied under its key. Reads are left out of that comparison on purpose: a transaction
+   * that committed after a snapshot's consistent point is streamed whole, and its changes can have
+   * LSNs below that point (it began before it), yet they are newer than the snapshot's rows.
+   */
+  private boolean firstStreamed(Change change) throws IOException {
+    Long last = lastLsn.value();
+    if (last != null && change.lsn <= last) {
+      return false;
+    }
+    lastLsn.update(change.lsn);
+    return true;
   }
 
   @Override

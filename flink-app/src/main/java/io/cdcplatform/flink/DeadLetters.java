@@ -3,6 +3,7 @@ package io.cdcplatform.flink;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
@@ -29,20 +30,25 @@ final class DeadLetters extends ProcessFunction<Change, Change> {
   static final OutputTag<Change> TRUNCATES = new OutputTag<>("truncates") {};
 
   private final long maxAheadMillis;
+  private final List<Integer> dataTables;
   private transient Counter deadLetters;
   private transient Counter eventTimesAhead;
+  private transient Counter resnapshots;
 
   /**
    * @param maxAheadMillis how far past its commit an event time may drive the watermark
+   * @param tables the captured tables
    */
-  DeadLetters(long maxAheadMillis) {
+  DeadLetters(long maxAheadMillis, List<TableLayout> tables) {
     this.maxAheadMillis = maxAheadMillis;
+    this.dataTables = tables.stream().filter(t -> !t.heartbeat()).map(TableLayout::index).toList();
   }
 
   @Override
   public void open(org.apache.flink.api.common.functions.OpenContext openContext) {
     deadLetters = getRuntimeContext().getMetricGroup().counter("deadLetters");
     eventTimesAhead = getRuntimeContext().getMetricGroup().counter("eventTimesAhead");
+    resnapshots = getRuntimeContext().getMetricGroup().counter("resnapshots");
   }
 
   @Override
@@ -55,10 +61,41 @@ final class DeadLetters extends ProcessFunction<Change, Change> {
       LOG.info("truncate of table {} at LSN {}", change.topic, change.lsn);
       context.output(TRUNCATES, change);
     } else {
+      if (change.supersedesBelow > 0) {
+        supersede(change, context);
+      }
       if (change.eventTimeAhead(maxAheadMillis)) {
         eventTimesAhead.inc();
       }
       out.collect(change);
+    }
+  }
+
+  /**
+   * A new snapshot after the slot was lost: each data table gets a truncate at the marked position,
+   * so the router retracts every row version the lost slot had sent, and drops any such change
+   * still on its way. Rows the snapshot reads are newer (they carry the new slot's consistent
+   * point), and so is everything the new slot streams. A redelivered marker changes nothing more.
+   */
+  private void supersede(Change marker, Context context) {
+    resnapshots.inc();
+    LOG.info(
+        "a new snapshot supersedes every row version before LSN {} (the replication slot had lost"
+            + " WAL): retracting them in {} tables",
+        marker.supersedesBelow,
+        dataTables.size());
+    for (int table : dataTables) {
+      Change truncate = new Change();
+      truncate.topic = marker.topic;
+      truncate.partition = marker.partition;
+      truncate.offset = marker.offset;
+      truncate.kafkaTimestamp = marker.kafkaTimestamp;
+      truncate.table = table;
+      truncate.op = "t";
+      truncate.lsn = marker.supersedesBelow;
+      truncate.sourceMillis = marker.sourceMillis;
+      truncate.eventMillis = marker.sourceMillis;
+      context.output(TRUNCATES, truncate);
     }
   }
 

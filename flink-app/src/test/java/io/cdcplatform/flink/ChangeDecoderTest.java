@@ -71,6 +71,18 @@ class ChangeDecoderTest {
   }
 
   @Test
+  void aSnapshotReadOfTheHeartbeatCarriesItsReSnapshotMarkerAndNothingElseDoes() {
+    String marked = "{\"id\":1,\"beat_at\":\"2026-12-03T10:00:00Z\",\"resnapshot_lsn\":4096}";
+    String unmarked = "{\"id\":1,\"beat_at\":\"2026-12-03T10:00:00Z\",\"resnapshot_lsn\":null}";
+
+    assertThat(decode("cdc.shop.heartbeat", event("r", "null", marked)).supersedesBelow)
+        .isEqualTo(4096);
+    assertThat(decode("cdc.shop.heartbeat", event("r", "null", unmarked)).supersedesBelow).isZero();
+    // A streamed heartbeat keeps the column's value, but only the snapshot's read marks anything.
+    assertThat(decode("cdc.shop.heartbeat", event("u", marked, marked)).supersedesBelow).isZero();
+  }
+
+  @Test
   void anUpdateCarriesBothImagesEachDecodedByItsColumnType() {
     Change change =
         decode(

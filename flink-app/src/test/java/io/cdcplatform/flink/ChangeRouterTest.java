@@ -104,6 +104,74 @@ class ChangeRouterTest {
     assertThat(net(READINGS)).containsExactly("+I[7, 72]");
   }
 
+  @Test
+  void aTransactionCommittedAfterTheSnapshotPointIsAppliedThoughItsLsnsAreBelowIt()
+      throws Exception {
+    // The snapshot reads row 1 at its consistent point, 100. A transaction that began before that
+    // point (its change at LSN 90) committed after it: PostgreSQL streams it whole, after the read.
+    change(ITEMS, "r", 100, null, row(1, "snapshot"));
+    change(ITEMS, "u", 90, row(1, "snapshot"), row(1, "committed later"));
+    change(ITEMS, "u", 90, row(1, "snapshot"), row(1, "committed later"));
+    // A redelivered read of the same snapshot is not applied twice either.
+    change(ITEMS, "r", 100, null, row(1, "snapshot"));
+
+    assertThat(net(ITEMS)).containsExactly("+I[1, committed later]");
+  }
+
+  @Test
+  void aLaterSnapshotReplacesWhatTheRowsStreamedChangesLeft() throws Exception {
+    change(ITEMS, "c", 10, null, row(1, "streamed"));
+    change(ITEMS, "u", 20, row(1, "streamed"), row(1, "streamed again"));
+    change(ITEMS, "r", 500, null, row(1, "snapshot"));
+    change(ITEMS, "u", 501, row(1, "snapshot"), row(1, "after the snapshot"));
+
+    assertThat(net(ITEMS)).containsExactly("+I[1, after the snapshot]");
+  }
+
+  /**
+   * After the slot lost WAL, a new snapshot's heartbeat read marks the position below which every
+   * row version is superseded: rows deleted while nothing was captured leave the tables, changes of
+   * the lost slot still on their way are dropped, and the snapshot's rows and what the new slot
+   * streams stay.
+   */
+  @Test
+  void aReSnapshotMarkerRetractsWhatTheLostSlotSentAndKeepsTheNewSnapshot() throws Exception {
+    TableLayout heartbeat =
+        TestLayouts.layout(
+            2, "app.heartbeat", List.of(0), -1, "id integer", "beat_at timestamp with time zone");
+    change(ITEMS, "c", 10, null, row(1, "kept by the lost slot"));
+    change(ITEMS, "c", 11, null, row(2, "deleted while nothing was captured"));
+    change(READINGS, "c", 12, null, row(7, 70));
+    // The new snapshot (consistent point 1000) reads row 1 before the marker is seen.
+    change(ITEMS, "r", 1000, null, row(1, "snapshot"));
+
+    Change marker = new Change();
+    marker.table = heartbeat.index();
+    marker.op = "r";
+    marker.lsn = 1000;
+    marker.supersedesBelow = 500;
+    try (var letters =
+        ProcessFunctionTestHarnesses.forProcessFunction(
+            new DeadLetters(60_000, List.of(ITEMS, READINGS, heartbeat)))) {
+      letters.processElement(marker, 1000);
+      assertThat(letters.getSideOutput(DeadLetters.TRUNCATES))
+          .extracting(r -> r.getValue().table + "@" + r.getValue().lsn)
+          .containsExactly("0@500", "1@500");
+      for (StreamRecord<Change> truncate : letters.getSideOutput(DeadLetters.TRUNCATES)) {
+        harness.processBroadcastElement(truncate);
+      }
+    }
+    // A change the lost slot sent, from a partition that was behind.
+    change(ITEMS, "u", 12, row(2, "x"), row(2, "late from the lost slot"));
+    change(READINGS, "r", 1000, null, row(7, 71));
+    // A transaction the new slot streams, begun before its consistent point.
+    change(ITEMS, "c", 990, null, row(3, "streamed by the new slot"));
+
+    assertThat(net(ITEMS))
+        .containsExactlyInAnyOrder("+I[1, snapshot]", "+I[3, streamed by the new slot]");
+    assertThat(net(READINGS)).containsExactly("+I[7, 71]");
+  }
+
   private void change(TableLayout table, String op, long lsn, Object[] before, Object[] after)
       throws Exception {
     Change change = new Change();

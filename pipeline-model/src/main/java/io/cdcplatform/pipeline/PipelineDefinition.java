@@ -37,6 +37,15 @@ public record PipelineDefinition(
   public static final String LATENCY = "analytics.pipeline_latency_minute";
 
   /**
+   * The heartbeat table's column marking a new snapshot after the replication slot was lost: a WAL
+   * position (as a number) past every change the lost slot had sent and before every change the new
+   * slot sends. When the snapshot reads the heartbeat row carrying it, the job drops every row
+   * version older than it: rows deleted while nothing was captured leave the analytics. NULL until
+   * the first such recovery.
+   */
+  public static final String RESNAPSHOT_COLUMN = "resnapshot_lsn";
+
+  /**
    * The analytic every pipeline has: the newest heartbeat that made it through the whole pipeline,
    * in {@code analytics.freshness}, so that {@code now() - beat_at} says how old the newest data in
    * every other result may be.

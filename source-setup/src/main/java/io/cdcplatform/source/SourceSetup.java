@@ -86,7 +86,16 @@ public final class SourceSetup {
 
   private static void heartbeat(Connection db, TableName heartbeat, List<String> done)
       throws SQLException, SourceSetupException {
+    String marker = PipelineDefinition.RESNAPSHOT_COLUMN;
     if (exists(db, heartbeat)) {
+      if (!hasColumn(db, heartbeat, marker)) {
+        // Heartbeat tables set up before re-snapshots were marked get the column.
+        act(
+            db,
+            "add column " + marker + " to the heartbeat table " + heartbeat,
+            "ALTER TABLE " + heartbeat + " ADD COLUMN " + marker + " bigint");
+        done.add("added column " + marker + " to the heartbeat table " + heartbeat);
+      }
       return;
     }
     act(
@@ -95,9 +104,25 @@ public final class SourceSetup {
         "CREATE SCHEMA IF NOT EXISTS " + heartbeat.schema(),
         "CREATE TABLE "
             + heartbeat
-            + " (id integer PRIMARY KEY CHECK (id = 1), beat_at timestamptz NOT NULL)",
+            + " (id integer PRIMARY KEY CHECK (id = 1), beat_at timestamptz NOT NULL, "
+            + marker
+            + " bigint)",
         "INSERT INTO " + heartbeat + " (id, beat_at) VALUES (1, now())");
     done.add("created the heartbeat table " + heartbeat);
+  }
+
+  private static boolean hasColumn(Connection db, TableName table, String column)
+      throws SQLException {
+    try (PreparedStatement query =
+        db.prepareStatement(
+            "SELECT 1 FROM pg_attribute WHERE attrelid = ?::regclass AND attname = ?"
+                + " AND NOT attisdropped")) {
+      query.setString(1, table.qualified());
+      query.setString(2, column);
+      try (ResultSet rs = query.executeQuery()) {
+        return rs.next();
+      }
+    }
   }
 
   private static void replicaIdentity(Connection db, TableName table, List<String> done)

@@ -166,6 +166,30 @@ class SourceSetupIT {
   }
 
   @Test
+  void aHeartbeatTableFromBeforeReSnapshotMarkersGetsItsColumnOnce() throws Exception {
+    asOwner(
+        "CREATE SCHEMA ops",
+        "CREATE TABLE ops.heartbeat (id integer PRIMARY KEY CHECK (id = 1),"
+            + " beat_at timestamptz NOT NULL)",
+        "INSERT INTO ops.heartbeat VALUES (1, now())");
+
+    List<String> first;
+    List<String> second;
+    try (Connection db = owner()) {
+      first = SourceSetup.apply(db, definition("ledger.entries"), CAPTURE);
+      second = SourceSetup.apply(db, definition("ledger.entries"), CAPTURE);
+    }
+
+    assertThat(first).contains("added column resnapshot_lsn to the heartbeat table ops.heartbeat");
+    assertThat(second).isEmpty();
+    assertThat(
+            query(
+                "SELECT column_name || ':' || data_type FROM information_schema.columns WHERE"
+                    + " table_schema = 'ops' AND table_name = 'heartbeat' ORDER BY ordinal_position"))
+        .containsExactly("id:integer", "beat_at:timestamp with time zone", "resnapshot_lsn:bigint");
+  }
+
+  @Test
   void aMissingTableIsOneLineNamingIt() throws Exception {
     PipelineDefinition definition = definition("ledger.entries", "ledger.nothing");
 
