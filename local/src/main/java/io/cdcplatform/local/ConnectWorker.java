@@ -154,7 +154,10 @@ final class ConnectWorker {
         + "; its settings come from helm/cdc-platform/files/debezium-connector.yaml";
   }
 
-  /** Pauses ({@code pause}) or resumes ({@code resume}) a connector through the REST API. */
+  /**
+   * Pauses ({@code pause}), stops ({@code stop}) or resumes ({@code resume}) a connector through
+   * the REST API.
+   */
   void control(String name, String action) throws IOException, InterruptedException {
     HttpResponse<String> response =
         http.send(
@@ -163,7 +166,8 @@ final class ConnectWorker {
                 .PUT(HttpRequest.BodyPublishers.noBody())
                 .build(),
             HttpResponse.BodyHandlers.ofString());
-    if (response.statusCode() != 202) {
+    // 202 Accepted for pause and resume, 204 No Content for stop.
+    if (response.statusCode() != 202 && response.statusCode() != 204) {
       throw new IllegalStateException(
           "Kafka Connect refused to "
               + action
@@ -172,6 +176,43 @@ final class ConnectWorker {
               + ": HTTP "
               + response.statusCode());
     }
+  }
+
+  /**
+   * Forgets a stopped connector's source offsets ({@code DELETE /connectors/<name>/offsets}), so
+   * that it starts again as new: for Debezium, with a snapshot.
+   */
+  void resetOffsets(String name) throws IOException, InterruptedException {
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(URI.create(restUrl() + "/connectors/" + name + "/offsets"))
+                .timeout(Duration.ofSeconds(60))
+                .DELETE()
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200) {
+      throw new IllegalStateException(
+          "Kafka Connect refused to reset the offsets of connector "
+              + name
+              + ": HTTP "
+              + response.statusCode()
+              + " "
+              + response.body().strip());
+    }
+  }
+
+  /** Waits until the connector reports {@code state} (e.g. STOPPED after {@code stop}). */
+  void awaitState(String name, String state, Duration timeout) throws InterruptedException {
+    Await.until(
+        "connector " + name + " was not " + state,
+        timeout,
+        work.resolve("connect.log").toString(),
+        () -> {
+          ConnectorState now = state(name);
+          return state.equals(now.connector())
+              ? Await.Check.ready(now, now.describe())
+              : Await.Check.notYet(now.describe());
+        });
   }
 
   /** A connector's state and its tasks' states, as Connect reports them. */

@@ -183,6 +183,7 @@ public final class LocalPipeline implements Callable<Integer> {
   private SupervisedChild ingest;
   private HealthMonitor health;
   private PipelineDefinition pipeline;
+  private SlotRecovery slotRecovery;
   private Example example;
   private SqlWorkload workload;
   private HealthEndpoint healthEndpoint;
@@ -284,6 +285,7 @@ public final class LocalPipeline implements Callable<Integer> {
       startPostgres(work);
       startKafka(cluster, chart);
       startConnect(runtime, chart, work);
+      startSlotRecovery(chart);
       if (startAnalytics) {
         startAnalytics(chart, work);
       }
@@ -503,6 +505,37 @@ public final class LocalPipeline implements Callable<Integer> {
         FlinkJob.CONSUMER_GROUP);
   }
 
+  /** Watches the slot and re-snapshots when PostgreSQL invalidates it (as the capture role). */
+  private void startSlotRecovery(ChartFiles chart) {
+    SlotRecovery recovery =
+        new SlotRecovery(
+            postgres.jdbcUrl(),
+            LocalCredentials.CAPTURE,
+            LocalCredentials.CAPTURE_PASSWORD,
+            pipeline,
+            chart.connector().get("slot.name"),
+            connect,
+            CONNECTOR,
+            out,
+            () -> {
+              HealthMonitor monitor;
+              synchronized (lifecycle) {
+                monitor = health;
+              }
+              if (monitor != null) {
+                monitor.judge();
+              }
+            });
+    synchronized (lifecycle) {
+      slotRecovery = recovery;
+    }
+    recovery.start(Duration.ofSeconds(1));
+  }
+
+  SlotRecovery slotRecovery() {
+    return slotRecovery;
+  }
+
   private void startHealth(ChartFiles chart) throws IOException {
     Slo slo = SloSettings.parse(chart.slos());
     HealthMonitor monitor =
@@ -632,6 +665,9 @@ public final class LocalPipeline implements Callable<Integer> {
     }
     if (health != null) {
       health.close();
+    }
+    if (slotRecovery != null) {
+      slotRecovery.close();
     }
     try {
       if (workload != null) {

@@ -879,6 +879,77 @@ class AnalyticsPipelineIT {
         broken);
   }
 
+  /**
+   * A replication slot PostgreSQL invalidates (more WAL behind it than max_slot_wal_keep_size, with
+   * capture paused) heals by itself: the verdict names it, the launcher re-snapshots, and the rows
+   * deleted, changed and added while nothing was captured all end in the analytics exactly.
+   */
+  @Test
+  @Order(14)
+  void aLostSlotIsNamedReSnapshottedAndTheTablesEndEqualToTheirOracles() throws Exception {
+    assertConvergesToOracles(oracles(), runWorkload(600, 600), "before the slot is lost");
+    ConnectWorker connect = pipeline.connect();
+    SlotRecovery recovery = pipeline.slotRecovery();
+    int recoveries = recovery.recoveries();
+    java.time.Instant since = java.time.Instant.now();
+    long broken = System.nanoTime();
+    superuser("ALTER SYSTEM SET max_slot_wal_keep_size = '16MB'", "SELECT pg_reload_conf()");
+    try {
+      connect.control(LocalPipeline.CONNECTOR, "pause");
+      // While nothing is captured: orders deleted (the snapshot has no trace of them), changed and
+      // added, then WAL well past what the slot may hold, in a table outside the publication.
+      superuser(
+          "DELETE FROM shop.orders WHERE id IN (SELECT id FROM shop.orders ORDER BY id LIMIT 150)",
+          "UPDATE shop.orders SET status = 'CANCELLED' WHERE id IN"
+              + " (SELECT id FROM shop.orders ORDER BY id DESC LIMIT 40)");
+      runWorkload(400, 400);
+      superuser(
+          "CREATE TABLE public.slot_ballast AS"
+              + " SELECT g, md5(g::text) AS pad FROM generate_series(1, 700000) g",
+          "DROP TABLE public.slot_ballast");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      String status = "";
+      while (!status.equals("lost") && System.nanoTime() < deadline) {
+        superuser("SELECT pg_switch_wal()", "CHECKPOINT");
+        try (Connection db = pipeline.postgres().superuserConnection()) {
+          status = io.cdcplatform.source.LostSlot.walStatus(db, "cdc_debezium").orElse("missing");
+        }
+        if (recovery.recoveries() > recoveries) {
+          break;
+        }
+        TimeUnit.MILLISECONDS.sleep(500);
+      }
+    } finally {
+      superuser("ALTER SYSTEM RESET max_slot_wal_keep_size", "SELECT pg_reload_conf()");
+    }
+    HealthMonitor.Judged named =
+        awaitChange(
+            since,
+            v ->
+                v.failingStage().filter(Stage.SOURCE::equals).isPresent()
+                    && v.ready().reason() == Reason.WAL_LOST,
+            Duration.ofSeconds(60));
+    double detected = Duration.between(since, named.at()).toMillis() / 1000.0;
+    long recoveryDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    while (recovery.recoveries() == recoveries && System.nanoTime() < recoveryDeadline) {
+      TimeUnit.MILLISECONDS.sleep(200);
+    }
+    assertThat(recovery.recoveries()).as("re-snapshots started").isEqualTo(recoveries + 1);
+    assertHealed(
+        "the replication slot lost (max_slot_wal_keep_size)",
+        String.format(
+            java.util.Locale.ROOT,
+            "named in %.1f s (%s), re-snapshotted",
+            detected,
+            named.verdict().ready().message()),
+        runWorkload(300, 300),
+        broken);
+    assertThat(Files.readString(work.resolve("flink.log")))
+        .as("the job retracted what the lost slot had sent")
+        .contains("a new snapshot supersedes every row version before LSN");
+    awaitChange(java.time.Instant.now(), v -> v.ready().isTrue(), Duration.ofSeconds(60));
+  }
+
   private static void superuser(String... statements) throws Exception {
     try (Connection db = pipeline.postgres().superuserConnection();
         Statement sql = db.createStatement()) {

@@ -16,7 +16,9 @@ final class SourceCheck {
           Reason.WAL_LOST,
           name
               + " lost WAL it still needed (wal_status lost): capture must start again from a new"
-              + " snapshot");
+              + " snapshot (stop the connector, source-setup --release-lost-slot "
+              + slot.slot()
+              + ", reset the connector's offsets, start it; the local launcher does it itself)");
     }
     if (!slot.active()) {
       return Condition.failing(

@@ -70,6 +70,17 @@ public final class SourceSetupCommand implements Callable<Integer> {
               + " ${DEFAULT-VALUE}).")
   String publication;
 
+  @Option(
+      names = "--release-lost-slot",
+      paramLabel = "SLOT",
+      description =
+          "Instead of the setup: with the connector stopped, mark a new snapshot in the heartbeat"
+              + " row and drop this replication slot, which PostgreSQL invalidated (wal_status"
+              + " lost), as the capture role. Refused for a slot that is not lost. Then reset the"
+              + " connector's offsets and start it again: it snapshots, and the analytics drop what"
+              + " the lost slot had sent.")
+  String releaseLostSlot;
+
   private final PrintStream out;
   private final Map<String, String> environment;
 
@@ -114,6 +125,19 @@ public final class SourceSetupCommand implements Callable<Integer> {
     }
     SourceSetup.Capture capture =
         new SourceSetup.Capture(captureUser, capturePassword, publication);
+    if (releaseLostSlot != null) {
+      LostSlot.Released released;
+      try (Connection db = connect(jdbcUrl, captureUser, capturePassword)) {
+        released = LostSlot.release(db, definition, releaseLostSlot);
+      }
+      out.println(
+          "source-setup: dropped lost slot "
+              + releaseLostSlot
+              + "; the next snapshot supersedes every change before LSN "
+              + released.resnapshotLsn()
+              + ": reset the connector's offsets and start it");
+      return 0;
+    }
     List<String> done;
     try (Connection db = connect(jdbcUrl, user, environment.getOrDefault("SOURCE_PASSWORD", ""))) {
       done = SourceSetup.apply(db, definition, capture);

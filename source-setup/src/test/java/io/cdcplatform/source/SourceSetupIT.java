@@ -190,6 +190,31 @@ class SourceSetupIT {
   }
 
   @Test
+  void aSlotThatIsNotLostIsNeverReleased() throws Exception {
+    PipelineDefinition definition = definition("ledger.entries");
+    try (Connection db = owner()) {
+      SourceSetup.apply(db, definition, CAPTURE);
+    }
+    try (Connection capture =
+        DriverManager.getConnection(postgres.jdbcUrl(), CAPTURE.role(), CAPTURE.password())) {
+      assertThatThrownBy(() -> LostSlot.release(capture, definition, "ledger_absent"))
+          .hasMessage("replication slot ledger_absent does not exist");
+      sql(capture, "SELECT pg_create_logical_replication_slot('ledger_kept', 'pgoutput')");
+      try {
+        assertThatThrownBy(() -> LostSlot.release(capture, definition, "ledger_kept"))
+            .hasMessage(
+                "replication slot ledger_kept is not lost (wal_status reserved): it is kept, and"
+                    + " nothing is re-snapshotted");
+        assertThat(LostSlot.walStatus(capture, "ledger_kept")).contains("reserved");
+        assertThat(query("SELECT coalesce(resnapshot_lsn::text, 'none') FROM ops.heartbeat"))
+            .containsExactly("none");
+      } finally {
+        sql(capture, "SELECT pg_drop_replication_slot('ledger_kept')");
+      }
+    }
+  }
+
+  @Test
   void aMissingTableIsOneLineNamingIt() throws Exception {
     PipelineDefinition definition = definition("ledger.entries", "ledger.nothing");
 
@@ -250,6 +275,21 @@ class SourceSetupIT {
     assertThat(noPassword.err.strip())
         .isEqualTo(
             "source-setup: CAPTURE_PASSWORD: expected the capture role's password, got none");
+
+    String[] release = java.util.Arrays.copyOf(args, args.length + 2);
+    release[args.length] = "--release-lost-slot";
+    release[args.length + 1] = "ledger_healthy";
+    asSuperuser("SELECT pg_create_logical_replication_slot('ledger_healthy', 'pgoutput')");
+    try {
+      Run refused = run(environment, release);
+      assertThat(refused.code).isEqualTo(SourceSetupCommand.BAD_INPUT);
+      assertThat(refused.err.strip())
+          .isEqualTo(
+              "source-setup: replication slot ledger_healthy is not lost (wal_status reserved): it"
+                  + " is kept, and nothing is re-snapshotted");
+    } finally {
+      asSuperuser("SELECT pg_drop_replication_slot('ledger_healthy')");
+    }
   }
 
   private record Run(int code, String out, String err) {}
