@@ -18,8 +18,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 
 /**
- * Describes the Kafka cluster through its AdminClient: registered brokers, partitions without a
- * leader or short of in-sync replicas, and a consumer group's lag.
+ * Describes the Kafka cluster through its AdminClient: registered brokers that answer, partitions
+ * without a leader or short of in-sync replicas, and a consumer group's lag.
  */
 public final class KafkaProbe implements AutoCloseable {
 
@@ -51,7 +51,7 @@ public final class KafkaProbe implements AutoCloseable {
   }
 
   public TransportObservation cluster(String cluster, int expectedBrokers) {
-    int brokers = await(admin.describeCluster().nodes()).size();
+    int brokers = answering(await(admin.describeCluster().nodes()));
     Collection<String> topics =
         await(admin.listTopics(new ListTopicsOptions().listInternal(true)).names());
     Map<String, TopicDescription> descriptions =
@@ -73,6 +73,43 @@ public final class KafkaProbe implements AutoCloseable {
             });
     return new TransportObservation(
         cluster, expectedBrokers, brokers, offline, underReplicated, null);
+  }
+
+  /**
+   * How many of the registered brokers answer a request of their own. A broker stays registered
+   * until the controller fences it, and with two of three nodes gone there is no controller quorum
+   * to do so: the survivor goes on listing all three, with every partition's ISR as it was. A
+   * broker counts as gone only when the request timed out or its connection failed; any answer, a
+   * refusal included, means it is up. (Describing log dirs needs only Describe on the cluster,
+   * which the reconciler's user has.)
+   */
+  private int answering(Collection<org.apache.kafka.common.Node> nodes) {
+    List<Integer> ids = nodes.stream().map(org.apache.kafka.common.Node::id).toList();
+    var asked =
+        admin
+            .describeLogDirs(
+                ids,
+                new org.apache.kafka.clients.admin.DescribeLogDirsOptions()
+                    .timeoutMs((int) TimeUnit.SECONDS.toMillis(2)))
+            .descriptions();
+    int answering = 0;
+    for (var answer : asked.values()) {
+      try {
+        answer.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        answering++;
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException
+            || e.getCause() instanceof org.apache.kafka.common.errors.DisconnectException)) {
+          answering++;
+        }
+      } catch (TimeoutException e) {
+        // no answer: gone
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new ProbeException("Kafka probe interrupted");
+      }
+    }
+    return answering;
   }
 
   /**
