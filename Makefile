@@ -238,6 +238,16 @@ bench-capture: jdk ## measure start-up, memory and commit-to-Kafka throughput of
 	$(MVN) $(MVN_QUIET) -DskipTests -Dspotless.check.skip=true -pl local -am package
 	$(call run-module,local,io.cdcplatform.local.CaptureBenchmark $(BENCH_SECONDS))
 
+.PHONY: soak
+SOAK_MINUTES ?= 30
+SOAK_FAULT_SECONDS ?= 180
+SOAK_RATE ?= 200
+SOAK_SEED ?=
+
+soak: jdk ## a steady rate for SOAK_MINUTES (30) with a random kill -9 every few minutes: false alarms, every fault named and healed within its SLO, tables equal to their oracles
+	$(MVN) $(MVN_QUIET) -DskipTests -Dspotless.check.skip=true -pl local -am package
+	$(call run-module,local,io.cdcplatform.local.Soak $(SOAK_MINUTES) $(SOAK_FAULT_SECONDS) $(SOAK_RATE) "$(SOAK_SEED)")
+
 .PHONY: bench-analytics
 # Rates (changes/s) the analytics benchmark tries, in order, until the job falls behind.
 BENCH_RATES ?= 500 1000 1500 2000 3000

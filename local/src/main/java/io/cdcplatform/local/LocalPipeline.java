@@ -532,6 +532,11 @@ public final class LocalPipeline implements Callable<Integer> {
     recovery.start(Duration.ofSeconds(1));
   }
 
+  /** The workload, or null when the pipeline runs without it. */
+  SupervisedChild ingest() {
+    return ingest;
+  }
+
   SlotRecovery slotRecovery() {
     return slotRecovery;
   }
