@@ -131,6 +131,9 @@ public final class Soak {
         Verdict verdict = latest.verdict();
         boolean ready = verdict.ready().isTrue();
         Instant now = Instant.now();
+        if (open != null && latest.at().isBefore(open.at())) {
+          continue; // judged before the crash: says nothing about it
+        }
         if (open != null) {
           if (open.named().isEmpty()
               && verdict.failingStage().filter(current.stage()::equals).isPresent()) {
