@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cdcplatform.health.Stage;
 import io.cdcplatform.health.Verdict;
-import io.cdcplatform.health.VerdictDocument;
 import io.cdcplatform.ingest.IngestReport;
 import io.cdcplatform.ingest.ShopModel;
 import io.cdcplatform.ingest.WorkloadGenerator;
@@ -12,8 +11,6 @@ import io.cdcplatform.ingest.WorkloadRunner;
 import io.cdcplatform.ingest.WorkloadShape;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -83,10 +80,7 @@ class FaultSuiteIT {
     if (pipeline != null) {
       pipeline.stopAll();
     }
-    Path report = Path.of(System.getProperty("cdc.home"), "local/target/fault-suite.txt");
-    Files.createDirectories(report.getParent());
-    Files.write(report, TABLE, StandardCharsets.UTF_8);
-    TABLE.forEach(System.out::println);
+    TestPipelines.report("fault-suite.txt", TABLE);
   }
 
   @Test
@@ -140,7 +134,12 @@ class FaultSuiteIT {
     assertThat(TestPipelines.converge(pipeline, oracles, Duration.ofSeconds(180)))
         .as("equal to the oracles before " + name)
         .allMatch(Oracles.Comparison::equal);
-    awaitVerdict(Instant.now(), "Ready", v -> v.ready().isTrue(), Duration.ofSeconds(120));
+    TestPipelines.awaitVerdict(
+        pipeline.health(),
+        Instant.now(),
+        "Ready",
+        v -> v.ready().isTrue(),
+        Duration.ofSeconds(120));
 
     ExecutorService writers = Executors.newFixedThreadPool(2);
     CompletableFuture<IngestReport> writes =
@@ -201,7 +200,12 @@ class FaultSuiteIT {
           .as(name + ": time to detect")
           .isLessThanOrEqualTo(DETECTION_LIMIT.plusSeconds(2));
     }
-    awaitVerdict(Instant.now(), "Ready again", v -> v.ready().isTrue(), Duration.ofSeconds(120));
+    TestPipelines.awaitVerdict(
+        pipeline.health(),
+        Instant.now(),
+        "Ready again",
+        v -> v.ready().isTrue(),
+        Duration.ofSeconds(120));
   }
 
   /** A kill -9 from outside: the supervisor sees a crash and starts the process again. */
@@ -291,25 +295,5 @@ class FaultSuiteIT {
     return seen.stream()
         .filter(j -> !j.at().isBefore(since) && matches.test(j.verdict()))
         .findFirst();
-  }
-
-  private static void awaitVerdict(
-      Instant since, String expected, java.util.function.Predicate<Verdict> matches, Duration limit)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + limit.toNanos();
-    while (System.nanoTime() < deadline) {
-      HealthMonitor.Judged latest = pipeline.health().latest();
-      if (!latest.at().isBefore(since) && matches.test(latest.verdict())) {
-        return;
-      }
-      TimeUnit.MILLISECONDS.sleep(200);
-    }
-    throw new AssertionError(
-        "no verdict "
-            + expected
-            + " within "
-            + limit.toSeconds()
-            + " s; the last: "
-            + VerdictDocument.line(pipeline.health().latest().verdict()));
   }
 }

@@ -14,8 +14,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -28,7 +26,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -63,7 +60,7 @@ class PipelineHealthDrillIT {
     new CommandLine(pipeline).parseArgs(arguments.toArray(String[]::new));
     chart = pipeline.start();
     assertThat(chart).as("the local pipeline started; see " + work).isNotNull();
-    awaitVerdict(
+    TestPipelines.awaitVerdict(
         pipeline.health(), Instant.now(), "Ready", v -> v.ready().isTrue(), RECOVERY_LIMIT);
   }
 
@@ -72,10 +69,7 @@ class PipelineHealthDrillIT {
     if (pipeline != null) {
       pipeline.stopAll();
     }
-    Path report = Path.of(System.getProperty("cdc.home"), "local/target/health-drills.txt");
-    Files.createDirectories(report.getParent());
-    Files.write(report, FIGURES, StandardCharsets.UTF_8);
-    FIGURES.forEach(System.out::println);
+    TestPipelines.report("health-drills.txt", FIGURES);
   }
 
   @Test
@@ -154,7 +148,8 @@ class PipelineHealthDrillIT {
             Clock.systemUTC(),
             new PrintStream(PrintStream.nullOutputStream()))) {
       monitor.start(Duration.ofSeconds(1));
-      awaitVerdict(monitor, Instant.now(), "Ready", v -> v.ready().isTrue(), RECOVERY_LIMIT);
+      TestPipelines.awaitVerdict(
+          monitor, Instant.now(), "Ready", v -> v.ready().isTrue(), RECOVERY_LIMIT);
       ConnectWorker connect = pipeline.connect();
       drill(
           "slot lag past its SLO (8 MiB)",
@@ -182,12 +177,13 @@ class PipelineHealthDrillIT {
   private static void drill(
       String name, Action fault, Action heal, Stage stage, Reason reason, HealthMonitor monitor)
       throws Exception {
-    awaitVerdict(monitor, Instant.now(), "Ready", v -> v.ready().isTrue(), RECOVERY_LIMIT);
+    TestPipelines.awaitVerdict(
+        monitor, Instant.now(), "Ready", v -> v.ready().isTrue(), RECOVERY_LIMIT);
     // The outage starts when the fault does (a graceful stop is already an outage).
     Instant broken = Instant.now();
     fault.run();
     HealthMonitor.Judged detected =
-        awaitVerdict(
+        TestPipelines.awaitVerdict(
             monitor,
             broken,
             stage.conditionType() + " " + reason,
@@ -198,7 +194,8 @@ class PipelineHealthDrillIT {
     Instant healed = Instant.now();
     heal.run();
     HealthMonitor.Judged ready =
-        awaitVerdict(monitor, healed, "Ready", v -> v.ready().isTrue(), RECOVERY_LIMIT);
+        TestPipelines.awaitVerdict(
+            monitor, healed, "Ready", v -> v.ready().isTrue(), RECOVERY_LIMIT);
     Duration recovery = Duration.between(healed, ready.at());
     FIGURES.add(
         String.format(
@@ -212,31 +209,6 @@ class PipelineHealthDrillIT {
             recovery.toMillis() / 1000.0));
     assertThat(condition.status()).isNotEqualTo(Condition.Status.TRUE);
     assertThat(detection).as(name + ": detection time").isLessThanOrEqualTo(DETECTION_TARGET);
-  }
-
-  /** The first verdict at or after {@code since} that matches, waiting up to {@code limit}. */
-  private static HealthMonitor.Judged awaitVerdict(
-      HealthMonitor monitor,
-      Instant since,
-      String expected,
-      Predicate<io.cdcplatform.health.Verdict> matches,
-      Duration limit)
-      throws InterruptedException {
-    Instant deadline = Instant.now().plus(limit);
-    while (Instant.now().isBefore(deadline)) {
-      HealthMonitor.Judged latest = monitor.latest();
-      if (!latest.at().isBefore(since) && matches.test(latest.verdict())) {
-        return latest;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError(
-        "no verdict "
-            + expected
-            + " within "
-            + limit.toSeconds()
-            + " s; the last: "
-            + io.cdcplatform.health.VerdictDocument.line(monitor.latest().verdict()));
   }
 
   private static void owner(String sql) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
@@ -203,5 +204,38 @@ final class TestPipelines {
       }
     }
     return changes;
+  }
+
+  /** The first verdict at or after {@code since} that matches, waiting up to {@code limit}. */
+  static HealthMonitor.Judged awaitVerdict(
+      HealthMonitor monitor,
+      Instant since,
+      String expected,
+      Predicate<io.cdcplatform.health.Verdict> matches,
+      Duration limit)
+      throws InterruptedException {
+    Instant deadline = Instant.now().plus(limit);
+    while (Instant.now().isBefore(deadline)) {
+      HealthMonitor.Judged latest = monitor.latest();
+      if (!latest.at().isBefore(since) && matches.test(latest.verdict())) {
+        return latest;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError(
+        "no verdict "
+            + expected
+            + " within "
+            + limit.toSeconds()
+            + " s; the last: "
+            + io.cdcplatform.health.VerdictDocument.line(monitor.latest().verdict()));
+  }
+
+  /** Writes a test's figures to local/target/{@code name} and prints them. */
+  static void report(String name, List<String> lines) throws java.io.IOException {
+    Path report = Path.of(System.getProperty("cdc.home"), "local/target", name);
+    java.nio.file.Files.createDirectories(report.getParent());
+    java.nio.file.Files.write(report, lines, java.nio.charset.StandardCharsets.UTF_8);
+    lines.forEach(System.out::println);
   }
 }
