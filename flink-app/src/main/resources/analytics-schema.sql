@@ -50,3 +50,28 @@ COMMENT ON COLUMN analytics.source_position.commit_lsn IS
     'its commit''s position in the WAL, as Debezium reports it';
 COMMENT ON COLUMN analytics.source_position.applied_at IS
     'when the results reflecting it were committed (database clock)';
+-- Continuous verification (docs/analytics.md): at a cut, the round it was made for and the first
+-- source transaction held back after it; NULL at every other position.
+ALTER TABLE analytics.source_position ADD COLUMN IF NOT EXISTS cut_round bigint;
+ALTER TABLE analytics.source_position ADD COLUMN IF NOT EXISTS next_txid bigint;
+
+-- Each continuous verification round that compared the tables with their oracles at a cut: the
+-- source commit the tables and the oracles were both at, and what differed. Written by the
+-- verifier (the launcher, or the reconciler on Kubernetes); the verdict reads the newest.
+CREATE TABLE IF NOT EXISTS analytics.verification (
+    pipeline        text        NOT NULL,
+    round           bigint      NOT NULL,
+    verified_at     timestamptz NOT NULL DEFAULT now(),
+    snapshot_lsn    pg_lsn      NOT NULL,
+    txid            bigint      NOT NULL,
+    tables_compared integer     NOT NULL,
+    tables_differing integer    NOT NULL,
+    detail          text        NOT NULL,
+    PRIMARY KEY (pipeline, round)
+);
+COMMENT ON COLUMN analytics.verification.snapshot_lsn IS
+    'the WAL position of the source snapshot the oracles were evaluated in';
+COMMENT ON COLUMN analytics.verification.txid IS
+    'the last source transaction the tables reflected, proven the last one that snapshot sees';
+COMMENT ON COLUMN analytics.verification.detail IS
+    'per differing table, how many rows differ and the first ones; empty when all were equal';

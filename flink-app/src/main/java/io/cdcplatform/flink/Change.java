@@ -40,6 +40,12 @@ public final class Change implements Serializable {
   public long supersedesBelow;
   public boolean snapshot;
 
+  // A streamed change of the heartbeat row carrying a continuous verification round
+  // (PipelineDefinition.VERIFY_ROUND_COLUMN), and the WAL position of its cut once known; 0
+  // otherwise.
+  public long verifyRound;
+  public long verifyCut;
+
   // Poison.
   public String reason;
   public String rawKey;

@@ -133,6 +133,11 @@ final class ChangeDecoder implements KafkaRecordDeserializationSchema<Change> {
         change.supersedesBelow =
             event.path("after").path(PipelineDefinition.RESNAPSHOT_COLUMN).asLong(0);
       }
+      if (table.heartbeat() && !op.equals("r") && change.after != null) {
+        JsonNode after = event.path("after");
+        change.verifyRound = after.path(PipelineDefinition.VERIFY_ROUND_COLUMN).asLong(0);
+        change.verifyCut = after.path(PipelineDefinition.VERIFY_CUT_COLUMN).asLong(0);
+      }
       change.eventMillis =
           table.eventTime() < 0 || image[table.eventTime()] == null
               ? change.sourceMillis

@@ -157,15 +157,23 @@ final class ResultsCommitter extends CommitOnCheckpointSink<Committable, Results
         db.prepareStatement(
             "INSERT INTO "
                 + PipelineDefinition.SOURCE_POSITION
-                + " (pipeline, txid, commit_lsn, committed_at, applied_at)"
-                + " VALUES (?, ?, ?::pg_lsn, ?, now())"
+                + " (pipeline, txid, commit_lsn, committed_at, applied_at, cut_round,"
+                + " next_txid) VALUES (?, ?, ?::pg_lsn, ?, now(), ?, ?)"
                 + " ON CONFLICT (pipeline) DO UPDATE SET txid = EXCLUDED.txid,"
                 + " commit_lsn = EXCLUDED.commit_lsn, committed_at = EXCLUDED.committed_at,"
-                + " applied_at = EXCLUDED.applied_at")) {
+                + " applied_at = EXCLUDED.applied_at, cut_round = EXCLUDED.cut_round,"
+                + " next_txid = EXCLUDED.next_txid")) {
       upsert.setString(1, pipeline);
       upsert.setLong(2, position.txId);
       upsert.setString(3, lsnText(position.commitLsn));
       upsert.setObject(4, Instant.ofEpochMilli(position.commitMillis).atOffset(ZoneOffset.UTC));
+      if (position.cutRound > 0) {
+        upsert.setLong(5, position.cutRound);
+        upsert.setLong(6, position.nextTxId);
+      } else {
+        upsert.setNull(5, java.sql.Types.BIGINT);
+        upsert.setNull(6, java.sql.Types.BIGINT);
+      }
       upsert.executeUpdate();
     }
   }

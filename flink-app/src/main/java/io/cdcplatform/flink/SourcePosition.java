@@ -14,7 +14,29 @@ public final class SourcePosition implements Serializable {
   public long commitLsn;
   public long commitMillis;
 
+  /**
+   * The continuous verification round this position is the cut of (0: none): every transaction that
+   * committed before the round's source snapshot, and none after.
+   */
+  public long cutRound;
+
+  /**
+   * At a cut: the first transaction held back after it, which the round's snapshot must not see.
+   */
+  public long nextTxId;
+
   public SourcePosition() {}
+
+  /** This position as the cut of a verification round. */
+  SourcePosition cut(long round, long nextTxId) {
+    SourcePosition cut = new SourcePosition();
+    cut.txId = txId;
+    cut.commitLsn = commitLsn;
+    cut.commitMillis = commitMillis;
+    cut.cutRound = round;
+    cut.nextTxId = nextTxId;
+    return cut;
+  }
 
   SourcePosition(TransactionEnd end) {
     this.txId = end.txId;

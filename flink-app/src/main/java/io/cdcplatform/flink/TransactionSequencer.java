@@ -45,6 +45,16 @@ import org.slf4j.LoggerFactory;
  * transaction whose END came but whose changes have not all come after {@code timeout} (one went to
  * the dead letters before its id could be read, say) is passed on without them and named as a
  * change not applied; changes whose END never comes are passed on after the same wait.
+ *
+ * <p>Continuous verification asks for a cut through the heartbeat row, which flows in commit order
+ * like every captured table. A streamed heartbeat change carrying a new round (and no cut yet)
+ * makes the operator hold every transaction after it. The round's second heartbeat change names the
+ * WAL position of the source snapshot the verifier evaluated the oracles in: the transactions held
+ * that committed up to it go on, the position reached is sent before the next barrier as the
+ * round's cut (with the first transaction held back, which lets the verifier prove the cut equals
+ * its snapshot), and once that checkpoint is complete, so its results are committed on their own,
+ * the rest goes on. A round whose second change does not come within {@link #HOLD_MILLIS} is given
+ * up, so the verifier can delay the results by that much at most, never stop them.
  */
 final class TransactionSequencer extends AbstractStreamOperator<Change>
     implements TwoInputStreamOperator<Change, TransactionEnd, Change> {
@@ -60,6 +70,9 @@ final class TransactionSequencer extends AbstractStreamOperator<Change>
 
   private static final long TICK_MILLIS = 1_000;
 
+  /** The longest a verification round may hold transactions back. */
+  static final long HOLD_MILLIS = 5_000;
+
   private final long timeoutMillis;
 
   private transient State state;
@@ -73,6 +86,9 @@ final class TransactionSequencer extends AbstractStreamOperator<Change>
   private transient Counter redeliveries;
   private transient Counter changesOutsideTransactions;
   private transient Counter snapshotReadsAfterStreaming;
+  private transient Counter verificationCuts;
+  private transient Counter verificationRoundsGivenUp;
+  private transient long holdStarted;
 
   /** A change held, with its timestamp in the stream. */
   private record Held(Change change, long timestamp) implements Serializable {}
@@ -83,6 +99,9 @@ final class TransactionSequencer extends AbstractStreamOperator<Change>
     final TreeMap<Long, Held> changes = new TreeMap<>();
     long lastArrival;
   }
+
+  /** A transaction complete and in commit order, held back by a verification round. */
+  private record Withheld(TransactionEnd end, Open open) implements Serializable {}
 
   /** Everything this operator checkpoints. */
   private static final class State implements Serializable {
@@ -95,6 +114,14 @@ final class TransactionSequencer extends AbstractStreamOperator<Change>
     transient LinkedHashSet<Long> applied = new LinkedHashSet<>();
     final TreeMap<Long, Integer> heldTimestamps = new TreeMap<>();
     SourcePosition position;
+    // The verification round holding transactions back (0: none), the last round handled, whether
+    // its cut is made, the checkpoint that carries it (-1: not yet), and what is held.
+    long verifyRound;
+    long lastVerifyRound;
+    boolean cutMade;
+    long cutCheckpoint = -1;
+    final ArrayDeque<Withheld> withheld = new ArrayDeque<>();
+    final java.util.HashSet<Long> withheldIds = new java.util.HashSet<>();
 
     private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
       out.defaultWriteObject();
@@ -154,6 +181,8 @@ final class TransactionSequencer extends AbstractStreamOperator<Change>
     redeliveries = metrics.counter("transactionRedeliveries");
     changesOutsideTransactions = metrics.counter("changesOutsideTransactions");
     snapshotReadsAfterStreaming = metrics.counter("snapshotReadsAfterStreaming");
+    verificationCuts = metrics.counter("verificationCuts");
+    verificationRoundsGivenUp = metrics.counter("verificationRoundsGivenUp");
     metrics.gauge(
         "heldChanges", () -> state.heldTimestamps.values().stream().mapToInt(i -> i).sum());
     metrics.gauge("openTransactions", () -> state.open.size());
@@ -161,6 +190,7 @@ final class TransactionSequencer extends AbstractStreamOperator<Change>
     long now = now();
     state.open.values().forEach(open -> open.lastArrival = now);
     state.endArrivals.replaceAll((id, at) -> now);
+    holdStarted = now;
     schedule();
   }
 
@@ -181,7 +211,10 @@ final class TransactionSequencer extends AbstractStreamOperator<Change>
     }
     if (state.applied.contains(change.txId)) {
       redeliveries.inc();
-      emit(change, timestamp);
+      if (!state.withheldIds.contains(change.txId)) {
+        // The original of a change withheld goes on with its transaction, after the cut.
+        emit(change, timestamp);
+      }
       return;
     }
     Open open = state.open.computeIfAbsent(change.txId, id -> new Open());
@@ -233,17 +266,110 @@ final class TransactionSequencer extends AbstractStreamOperator<Change>
     state.ends.pollFirst();
     state.endArrivals.remove(end.txId);
     Open open = state.open.remove(end.txId);
-    if (open != null) {
-      release(open);
-    }
     state.applied.add(end.txId);
     if (state.applied.size() > REMEMBERED) {
       Iterator<Long> oldest = state.applied.iterator();
       oldest.next();
       oldest.remove();
     }
+    pass(end, open);
+  }
+
+  /**
+   * The next transaction in commit order, complete: passed on, or held back while a verification
+   * round waits for its cut.
+   */
+  private void pass(TransactionEnd end, Open open) {
+    if (state.verifyRound != 0) {
+      state.withheld.addLast(new Withheld(end, open));
+      state.withheldIds.add(end.txId);
+      long cut = state.cutMade ? 0 : verifyCut(open, state.verifyRound);
+      if (cut > 0) {
+        cut(cut);
+      }
+      return;
+    }
+    if (open != null) {
+      release(open);
+    }
     state.position = new SourcePosition(end);
     transactionsApplied.inc();
+    long round = verifyRound(open);
+    if (round > state.lastVerifyRound) {
+      if (verifyCut(open, round) > 0) {
+        // The round's cut came without its start (the job was not reading then): too late to cut.
+        state.lastVerifyRound = round;
+      } else {
+        state.verifyRound = round;
+        holdStarted = now();
+      }
+    }
+  }
+
+  /**
+   * Passes on what committed up to {@code cutLsn}, the WAL position of the round's snapshot, and
+   * makes the position reached the round's cut; the rest waits for the checkpoint carrying it.
+   */
+  private void cut(long cutLsn) {
+    state.cutMade = true;
+    while (!state.withheld.isEmpty() && state.withheld.peekFirst().end().commitLsn <= cutLsn) {
+      Withheld next = state.withheld.pollFirst();
+      state.withheldIds.remove(next.end().txId);
+      if (next.open() != null) {
+        release(next.open());
+      }
+      state.position = new SourcePosition(next.end());
+      transactionsApplied.inc();
+    }
+    // Never empty: the change naming the cut committed after the snapshot, and is held.
+    long nextTxId = state.withheld.isEmpty() ? 0 : state.withheld.peekFirst().end().txId;
+    SourcePosition reached = state.position == null ? new SourcePosition() : state.position;
+    state.position = reached.cut(state.verifyRound, nextTxId);
+    verificationCuts.inc();
+    LOG.info(
+        "verification round {}: cut at {}, snapshot at LSN {}",
+        state.verifyRound,
+        state.position,
+        cutLsn);
+  }
+
+  /** Ends the round: what was held goes on, in commit order (a new round may hold it again). */
+  private void endRound() {
+    List<Withheld> held = new ArrayList<>(state.withheld);
+    state.withheld.clear();
+    state.withheldIds.clear();
+    state.lastVerifyRound = Math.max(state.lastVerifyRound, state.verifyRound);
+    state.verifyRound = 0;
+    state.cutMade = false;
+    state.cutCheckpoint = -1;
+    for (Withheld next : held) {
+      pass(next.end(), next.open());
+    }
+    advanceWatermark();
+  }
+
+  /** The verification round a transaction's heartbeat change carries; 0 if none. */
+  private static long verifyRound(Open open) {
+    if (open != null) {
+      for (Held held : open.changes.values()) {
+        if (held.change().verifyRound > 0) {
+          return held.change().verifyRound;
+        }
+      }
+    }
+    return 0;
+  }
+
+  /** The cut a transaction's heartbeat change names for {@code round}; 0 if none. */
+  private static long verifyCut(Open open, long round) {
+    if (open != null) {
+      for (Held held : open.changes.values()) {
+        if (held.change().verifyRound == round && held.change().verifyCut > 0) {
+          return held.change().verifyCut;
+        }
+      }
+    }
+    return 0;
   }
 
   private void release(Open open) {
@@ -256,6 +382,16 @@ final class TransactionSequencer extends AbstractStreamOperator<Change>
   /** Once a second: what has waited too long goes on, so nothing is held for good. */
   private void tick(long time) {
     long now = now();
+    if (state.verifyRound != 0 && now - holdStarted >= HOLD_MILLIS) {
+      verificationRoundsGivenUp.inc();
+      LOG.warn(
+          "verification round {} held {} transactions for {} ms without {}: given up",
+          state.verifyRound,
+          state.withheld.size(),
+          HOLD_MILLIS,
+          state.cutMade ? "a completed checkpoint carrying its cut" : "its cut");
+      endRound();
+    }
     TransactionEnd head;
     while ((head = state.ends.peekFirst()) != null) {
       Open open = state.open.get(head.txId);
@@ -357,6 +493,17 @@ final class TransactionSequencer extends AbstractStreamOperator<Change>
     if (state.position != null && state.position != sent) {
       output.collect(POSITIONS, new StreamRecord<>(state.position));
       sent = state.position;
+    }
+    if (state.cutMade && state.cutCheckpoint < 0) {
+      state.cutCheckpoint = checkpointId;
+    }
+  }
+
+  @Override
+  public void notifyCheckpointComplete(long checkpointId) throws Exception {
+    super.notifyCheckpointComplete(checkpointId);
+    if (state.cutMade && state.cutCheckpoint >= 0 && checkpointId >= state.cutCheckpoint) {
+      endRound();
     }
   }
 

@@ -179,6 +179,71 @@ class TransactionSequencerTest {
     assertThat(passed()).containsExactly("t2", "t3");
   }
 
+  @Test
+  void aVerificationRoundCutsAtItsSnapshotAndHoldsTheRestUntilTheCutIsCommitted() throws Exception {
+    change(7, 1, "a1", 100);
+    end(7, 1000, 1);
+    heartbeat(8, 1, 0, 1500);
+    change(9, 1, "b1", 101);
+    end(9, 2000, 1);
+    change(10, 1, "c1", 102);
+    end(10, 3000, 1);
+    assertThat(passed())
+        .as("transactions after the round's start wait")
+        .containsExactly("a1", "hb");
+
+    heartbeat(11, 1, 2500, 3500);
+    assertThat(passed())
+        .as("what committed up to the snapshot's LSN goes on")
+        .containsExactly("a1", "hb", "b1");
+    harness.prepareSnapshotPreBarrier(4);
+    assertThat(positions()).containsExactly("9@2000 cut 1 next 10");
+
+    harness.notifyOfCompletedCheckpoint(3);
+    assertThat(passed()).as("an older checkpoint does not carry the cut").hasSize(3);
+    harness.notifyOfCompletedCheckpoint(4);
+    assertThat(passed()).containsExactly("a1", "hb", "b1", "c1", "hb");
+    harness.prepareSnapshotPreBarrier(5);
+    assertThat(positions()).containsExactly("9@2000 cut 1 next 10", "11@3500");
+  }
+
+  @Test
+  void aRoundWhoseCutNeverComesIsGivenUp() throws Exception {
+    harness.setProcessingTime(0);
+    heartbeat(8, 1, 0, 1500);
+    change(9, 1, "b1", 101);
+    end(9, 2000, 1);
+    harness.setProcessingTime(TransactionSequencer.HOLD_MILLIS - 1_000);
+    assertThat(passed()).containsExactly("hb");
+    harness.setProcessingTime(TransactionSequencer.HOLD_MILLIS + 1_000);
+    assertThat(passed()).containsExactly("hb", "b1");
+
+    heartbeat(10, 1, 1800, 2500);
+    change(11, 1, "c1", 102);
+    end(11, 3000, 1);
+    assertThat(passed())
+        .as("the round's late cut starts nothing")
+        .containsExactly("hb", "b1", "hb", "c1");
+    harness.prepareSnapshotPreBarrier(1);
+    assertThat(positions()).containsExactly("11@3000");
+  }
+
+  @Test
+  void aRoundHeldSurvivesARestore() throws Exception {
+    heartbeat(8, 1, 0, 1500);
+    change(9, 1, "b1", 101);
+    end(9, 2000, 1);
+    OperatorSubtaskState saved = harness.snapshot(1, 1);
+    harness.close();
+
+    harness = harness();
+    harness.initializeState(saved);
+    harness.open();
+    heartbeat(10, 1, 2500, 3000);
+    harness.prepareSnapshotPreBarrier(2);
+    assertThat(positions()).containsExactly("9@2000 cut 1 next 10");
+  }
+
   private static TwoInputStreamOperatorTestHarness<Change, TransactionEnd, Change> harness()
       throws Exception {
     return new TwoInputStreamOperatorTestHarness<>(new TransactionSequencer(TIMEOUT));
@@ -199,6 +264,20 @@ class TransactionSequencerTest {
     change.key = key;
     change.eventMillis = timestamp;
     return change;
+  }
+
+  /**
+   * A streamed heartbeat change of verification round {@code round} naming {@code cut}, and its
+   * END.
+   */
+  private void heartbeat(long txId, long round, long cut, long commitLsn) throws Exception {
+    Change beat = change("hb", commitLsn);
+    beat.txId = txId;
+    beat.txOrder = 1;
+    beat.verifyRound = round;
+    beat.verifyCut = cut;
+    harness.processElement1(new StreamRecord<>(beat, commitLsn));
+    end(txId, commitLsn, 1);
   }
 
   private void end(long txId, long commitLsn, long changes) throws Exception {
@@ -226,7 +305,12 @@ class TransactionSequencerTest {
     List<String> positions = new ArrayList<>();
     if (out != null) {
       for (StreamRecord<SourcePosition> record : out) {
-        positions.add(record.getValue().txId + "@" + record.getValue().commitLsn);
+        SourcePosition at = record.getValue();
+        positions.add(
+            at.txId
+                + "@"
+                + at.commitLsn
+                + (at.cutRound > 0 ? " cut " + at.cutRound + " next " + at.nextTxId : ""));
       }
     }
     return positions;

@@ -46,6 +46,24 @@ public record PipelineDefinition(
   public static final String RESNAPSHOT_COLUMN = "resnapshot_lsn";
 
   /**
+   * The heartbeat table's columns through which continuous verification asks the job for a cut
+   * (docs/analytics.md, "Continuous verification"): the round's number, written alone first (the
+   * job holds what follows), then with the WAL position (as a number) of the source snapshot the
+   * oracles were evaluated in (the job applies what committed before it, commits, then the rest).
+   */
+  public static final String VERIFY_ROUND_COLUMN = "verify_round";
+
+  /** See {@link #VERIFY_ROUND_COLUMN}. */
+  public static final String VERIFY_CUT_COLUMN = "verify_cut";
+
+  /** Every column the platform adds to the heartbeat table, all bigint and nullable. */
+  public static final java.util.List<String> HEARTBEAT_MARKERS =
+      java.util.List.of(RESNAPSHOT_COLUMN, VERIFY_ROUND_COLUMN, VERIFY_CUT_COLUMN);
+
+  /** Each continuous verification round's outcome, newest last (written by the verifier). */
+  public static final String VERIFICATION = "analytics.verification";
+
+  /**
    * The analytic every pipeline has: the newest heartbeat that made it through the whole pipeline,
    * in {@code analytics.freshness}, so that {@code now() - beat_at} says how old the newest data in
    * every other result may be.

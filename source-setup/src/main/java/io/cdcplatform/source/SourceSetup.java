@@ -86,17 +86,22 @@ public final class SourceSetup {
 
   private static void heartbeat(Connection db, TableName heartbeat, List<String> done)
       throws SQLException, SourceSetupException {
-    String marker = PipelineDefinition.RESNAPSHOT_COLUMN;
     if (exists(db, heartbeat)) {
-      if (!hasColumn(db, heartbeat, marker)) {
-        // Heartbeat tables set up before re-snapshots were marked get the column.
-        act(
-            db,
-            "add column " + marker + " to the heartbeat table " + heartbeat,
-            "ALTER TABLE " + heartbeat + " ADD COLUMN " + marker + " bigint");
-        done.add("added column " + marker + " to the heartbeat table " + heartbeat);
+      for (String marker : PipelineDefinition.HEARTBEAT_MARKERS) {
+        if (!hasColumn(db, heartbeat, marker)) {
+          // Heartbeat tables set up before this column was used get it.
+          act(
+              db,
+              "add column " + marker + " to the heartbeat table " + heartbeat,
+              "ALTER TABLE " + heartbeat + " ADD COLUMN " + marker + " bigint");
+          done.add("added column " + marker + " to the heartbeat table " + heartbeat);
+        }
       }
       return;
+    }
+    StringBuilder markers = new StringBuilder();
+    for (String marker : PipelineDefinition.HEARTBEAT_MARKERS) {
+      markers.append(", ").append(marker).append(" bigint");
     }
     act(
         db,
@@ -104,9 +109,9 @@ public final class SourceSetup {
         "CREATE SCHEMA IF NOT EXISTS " + heartbeat.schema(),
         "CREATE TABLE "
             + heartbeat
-            + " (id integer PRIMARY KEY CHECK (id = 1), beat_at timestamptz NOT NULL, "
-            + marker
-            + " bigint)",
+            + " (id integer PRIMARY KEY CHECK (id = 1), beat_at timestamptz NOT NULL"
+            + markers
+            + ")",
         "INSERT INTO " + heartbeat + " (id, beat_at) VALUES (1, now())");
     done.add("created the heartbeat table " + heartbeat);
   }

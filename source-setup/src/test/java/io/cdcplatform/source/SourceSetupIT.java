@@ -180,13 +180,22 @@ class SourceSetupIT {
       second = SourceSetup.apply(db, definition("ledger.entries"), CAPTURE);
     }
 
-    assertThat(first).contains("added column resnapshot_lsn to the heartbeat table ops.heartbeat");
+    assertThat(first)
+        .contains(
+            "added column resnapshot_lsn to the heartbeat table ops.heartbeat",
+            "added column verify_round to the heartbeat table ops.heartbeat",
+            "added column verify_cut to the heartbeat table ops.heartbeat");
     assertThat(second).isEmpty();
     assertThat(
             query(
                 "SELECT column_name || ':' || data_type FROM information_schema.columns WHERE"
                     + " table_schema = 'ops' AND table_name = 'heartbeat' ORDER BY ordinal_position"))
-        .containsExactly("id:integer", "beat_at:timestamp with time zone", "resnapshot_lsn:bigint");
+        .containsExactly(
+            "id:integer",
+            "beat_at:timestamp with time zone",
+            "resnapshot_lsn:bigint",
+            "verify_round:bigint",
+            "verify_cut:bigint");
   }
 
   @Test
