@@ -62,6 +62,8 @@ CREATE TABLE IF NOT EXISTS analytics.verification (
     pipeline        text        NOT NULL,
     round           bigint      NOT NULL,
     verified_at     timestamptz NOT NULL DEFAULT now(),
+    outcome         text        NOT NULL
+        CHECK (outcome IN ('equal', 'differing', 'inconclusive', 'missed')),
     snapshot_lsn    pg_lsn      NOT NULL,
     txid            bigint      NOT NULL,
     tables_compared integer     NOT NULL,
@@ -69,9 +71,11 @@ CREATE TABLE IF NOT EXISTS analytics.verification (
     detail          text        NOT NULL,
     PRIMARY KEY (pipeline, round)
 );
+COMMENT ON COLUMN analytics.verification.outcome IS
+    'equal or differing at a proven cut; inconclusive (cut not proven) and missed (no cut) compared nothing';
 COMMENT ON COLUMN analytics.verification.snapshot_lsn IS
     'the WAL position of the source snapshot the oracles were evaluated in';
 COMMENT ON COLUMN analytics.verification.txid IS
-    'the last source transaction the tables reflected, proven the last one that snapshot sees';
+    'the last source transaction the tables reflected at the cut (0: no cut came)';
 COMMENT ON COLUMN analytics.verification.detail IS
-    'per differing table, how many rows differ and the first ones; empty when all were equal';
+    'per differing table, how many rows differ and the first ones; why nothing was compared; empty when all were equal';

@@ -110,6 +110,9 @@ final class ResultsCommitter extends CommitOnCheckpointSink<Committable, Results
           (table, rows) -> merged.computeIfAbsent(table, t -> new LinkedHashMap<>()).putAll(rows));
       if (batch.position != null) {
         position = batch.position;
+      } else if (!batch.tables.isEmpty() && position != null && position.cutRound > 0) {
+        // Results past a verification cut committed with it: the position is no longer the cut.
+        position = position.cut(0, 0);
       }
     }
     if (merged.isEmpty() && position == null) {

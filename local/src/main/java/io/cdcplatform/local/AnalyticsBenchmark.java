@@ -1,6 +1,7 @@
 package io.cdcplatform.local;
 
 import io.cdcplatform.health.KafkaProbe;
+import io.cdcplatform.health.Oracles;
 import io.cdcplatform.ingest.IngestReport;
 import io.cdcplatform.ingest.ShopModel;
 import io.cdcplatform.ingest.WorkloadGenerator;

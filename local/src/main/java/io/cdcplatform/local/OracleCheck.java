@@ -1,5 +1,6 @@
 package io.cdcplatform.local;
 
+import io.cdcplatform.health.Oracles;
 import io.cdcplatform.ingest.IngestJob;
 import io.cdcplatform.pipeline.PipelineDefinitions;
 import java.io.PrintStream;

@@ -1,5 +1,6 @@
 package io.cdcplatform.local;
 
+import io.cdcplatform.health.Oracles;
 import io.cdcplatform.health.Stage;
 import io.cdcplatform.health.Verdict;
 import io.cdcplatform.health.VerdictDocument;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cdcplatform.health.Oracles;
 import io.cdcplatform.health.Reason;
 import io.cdcplatform.health.Stage;
 import io.cdcplatform.health.Verdict;

@@ -2,6 +2,7 @@ package io.cdcplatform.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cdcplatform.health.Oracles;
 import io.cdcplatform.pipeline.PipelineDefinitions;
 import java.nio.file.Path;
 import java.sql.Connection;

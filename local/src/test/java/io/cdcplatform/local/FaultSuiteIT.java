@@ -2,6 +2,7 @@ package io.cdcplatform.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cdcplatform.health.Oracles;
 import io.cdcplatform.health.Stage;
 import io.cdcplatform.health.Verdict;
 import io.cdcplatform.ingest.IngestReport;

@@ -3,6 +3,7 @@ package io.cdcplatform.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cdcplatform.devservices.LocalPostgres;
+import io.cdcplatform.health.Oracles;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.ServerSocket;

@@ -2,6 +2,7 @@ package io.cdcplatform.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cdcplatform.health.Oracles;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;

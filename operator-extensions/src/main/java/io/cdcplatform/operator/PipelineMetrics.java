@@ -91,6 +91,12 @@ final class PipelineMetrics {
         "cdc_pipeline_unapplied_entries",
         "Changes not applied and results not stored, as the ledger lists them.",
         f -> f.unapplied());
+    figure(
+        out,
+        "cdc_pipeline_verification_tables_differing",
+        "Analytics tables the newest continuous verification round found different from their"
+            + " oracles.",
+        f -> f.tablesDiffering());
     figure(out, "cdc_pipeline_kafka_brokers", "Kafka brokers registered.", f -> f.brokers());
     figure(
         out,

@@ -13,6 +13,8 @@ import java.time.Duration;
  * @param consumerLag records the job is behind its topics
  * @param freshness how far the analytics tables trail the source
  * @param unapplied entries in the ledger of what could not be applied
+ * @param tablesDiffering tables the newest continuous verification round found different from their
+ *     oracles; null before a round compared them
  */
 public record Figures(
     Long retainedWalBytes,
@@ -21,4 +23,5 @@ public record Figures(
     Duration checkpointAge,
     Long consumerLag,
     Duration freshness,
-    Long unapplied) {}
+    Long unapplied,
+    Integer tablesDiffering) {}

@@ -114,6 +114,9 @@ public final class HealthEvaluator {
             : ProcessingCheck.checkpointAge(processing, now),
         processing == null ? null : processing.consumerLag(),
         sink == null || sink.newestHeartbeat() == null ? null : SinkCheck.freshness(sink, now),
-        sink == null ? null : sink.unappliedCount());
+        sink == null ? null : sink.unappliedCount(),
+        sink == null || sink.verified().isEmpty()
+            ? null
+            : sink.verified().get(0).tablesDiffering());
   }
 }

@@ -112,10 +112,42 @@ public final class PostgresProbe {
         }
         return Observed.of(new SinkObservation(freshnessTable, newest, null, List.of()));
       }
-      return Observed.of(new SinkObservation(freshnessTable, newest, count, entries));
+      return Observed.of(
+          new SinkObservation(freshnessTable, newest, count, entries, verified(connection)));
     } catch (SQLException e) {
       return Observed.failed(failure(e));
     }
+  }
+
+  /** The newest two continuous verification rounds that compared the tables, newest first. */
+  private List<ContinuousVerifier.Round> verified(Connection connection) throws SQLException {
+    String table = freshnessTable.substring(0, freshnessTable.indexOf('.') + 1) + "verification";
+    List<ContinuousVerifier.Round> rounds = new ArrayList<>();
+    try (PreparedStatement query =
+            connection.prepareStatement(
+                "SELECT round, outcome, snapshot_lsn::text, txid, tables_compared,"
+                    + " tables_differing, detail FROM "
+                    + table
+                    + " WHERE outcome IN ('equal', 'differing') ORDER BY round DESC LIMIT 2");
+        ResultSet row = query.executeQuery()) {
+      while (row.next()) {
+        rounds.add(
+            new ContinuousVerifier.Round(
+                row.getLong(1),
+                ContinuousVerifier.Outcome.valueOf(
+                    row.getString(2).toUpperCase(java.util.Locale.ROOT)),
+                row.getString(3),
+                row.getLong(4),
+                row.getInt(5),
+                row.getInt(6),
+                row.getString(7)));
+      }
+    } catch (SQLException e) {
+      if (!UNDEFINED_TABLE.equals(e.getSQLState())) {
+        throw e;
+      }
+    }
+    return rounds;
   }
 
   private Connection connect() throws SQLException {

@@ -80,6 +80,11 @@ public enum Reason {
   CHANGES_NOT_APPLIED,
   /** An analytics table refused a group's result: the group is left out of it. */
   RESULTS_NOT_STORED,
+  /**
+   * Two continuous verification rounds in a row found an analytics table different from its oracle
+   * at a source commit the tables were proven to reflect.
+   */
+  RESULTS_DRIFT,
   /** The ledger does not exist yet (the analytics job has not started). */
   LEDGER_MISSING,
 

@@ -453,7 +453,67 @@ class HealthEvaluatorTest {
             "analytics.category_revenue_minute could not store the result of group"
                 + " (category=xxxx, minute_start=2026-12-02T05:00): index row size 3120 exceeds"
                 + " btree version 4 maximum 2704 (SQLSTATE 54000). The group is left out",
-            s -> sink(s, ledger(NOT_STORED))));
+            s -> sink(s, ledger(NOT_STORED))),
+        failure(
+            "drift confirmed by two rounds",
+            Stage.RESULTS,
+            Reason.RESULTS_DRIFT,
+            "continuous verification rounds 6 and 7 found 1 of 4 tables different from their"
+                + " oracles at a source commit the tables had fully passed (LSN 0/1A2B3C4,"
+                + " through transaction 9120): analytics.status_totals: 1 rows differ, table "
+                + " (TAMPERED,1,1.00)",
+            s -> sink(s, verified(round(7, DRIFT), round(6, DRIFT)))));
+  }
+
+  private static final String DRIFT =
+      "analytics.status_totals: 1 rows differ, table  (TAMPERED,1,1.00)";
+
+  private static ContinuousVerifier.Round round(long round, String drift) {
+    return new ContinuousVerifier.Round(
+        round,
+        drift.isEmpty() ? ContinuousVerifier.Outcome.EQUAL : ContinuousVerifier.Outcome.DIFFERING,
+        "0/1A2B3C4",
+        9120,
+        4,
+        drift.isEmpty() ? 0 : 1,
+        drift);
+  }
+
+  /** Fresh tables with an empty ledger and these verification rounds, newest first. */
+  private static SinkObservation verified(ContinuousVerifier.Round... rounds) {
+    return new SinkObservation(
+        "analytics.freshness", NOW.minusSeconds(3), 0L, List.of(), List.of(rounds));
+  }
+
+  @Test
+  void oneRoundFindingADifferenceIsNotYetDriftAndAnEqualRoundClearsIt() {
+    Verdict once =
+        HealthEvaluator.evaluate(sink(healthy(), verified(round(7, DRIFT), round(6, ""))), NOW);
+    assertThat(once.condition(Stage.RESULTS).reason()).isEqualTo(Reason.RESULTS_EXACT);
+    assertThat(once.condition(Stage.RESULTS).message())
+        .endsWith("round 7 found a difference, which the next round confirms or clears");
+    assertThat(once.figures().tablesDiffering()).isEqualTo(1);
+
+    Verdict healed =
+        HealthEvaluator.evaluate(sink(healthy(), verified(round(8, ""), round(7, DRIFT))), NOW);
+    assertThat(healed.ready().isTrue()).isTrue();
+    assertThat(healed.condition(Stage.RESULTS).message())
+        .endsWith("round 8 found all 4 tables equal to their oracles at LSN 0/1A2B3C4");
+    assertThat(healed.figures().tablesDiffering()).isZero();
+  }
+
+  @Test
+  void aSnapshotSeesWhatCommittedBeforeItAcrossTheEpoch() {
+    long epoch = 3L << 32;
+    ContinuousVerifier.Snapshot snapshot =
+        ContinuousVerifier.Snapshot.parse(
+            (epoch + 100) + ":" + (epoch + 110) + ":" + (epoch + 104));
+    assertThat(snapshot.sees(99)).as("before xmin").isTrue();
+    assertThat(snapshot.sees(103)).as("between, finished").isTrue();
+    assertThat(snapshot.sees(104)).as("running then").isFalse();
+    assertThat(snapshot.sees(110)).as("xmax").isFalse();
+    assertThat(snapshot.sees(0xFFFF_FFF0L)).as("the epoch before").isTrue();
+    assertThat(ContinuousVerifier.lsnNumber("16/B374D848")).isEqualTo(0x16_B374_D848L);
   }
 
   private static final UnappliedEntry NOT_APPLIED =
@@ -542,7 +602,8 @@ class HealthEvaluatorTest {
     assertThat(verdict.failingStage()).isEmpty();
     assertThat(verdict.figures())
         .isEqualTo(
-            new Figures(64L * 1024, 1, 3, Duration.ofSeconds(2), 120L, Duration.ofSeconds(3), 0L));
+            new Figures(
+                64L * 1024, 1, 3, Duration.ofSeconds(2), 120L, Duration.ofSeconds(3), 0L, null));
     assertThat(verdict.condition(Stage.SOURCE).message())
         .isEqualTo("slot cdc_debezium is streaming (wal_status reserved) and retains 64.0 KiB");
   }
@@ -718,7 +779,8 @@ class HealthEvaluatorTest {
 
     Verdict verdict = HealthEvaluator.evaluate(blind, NOW);
 
-    assertThat(verdict.figures()).isEqualTo(new Figures(null, null, null, null, null, null, null));
+    assertThat(verdict.figures())
+        .isEqualTo(new Figures(null, null, null, null, null, null, null, null));
     assertThat(verdict.ready().message()).isEqualTo("SourceReady: a");
   }
 

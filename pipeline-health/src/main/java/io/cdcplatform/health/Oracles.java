@@ -1,4 +1,4 @@
-package io.cdcplatform.local;
+package io.cdcplatform.health;
 
 import io.cdcplatform.pipeline.Analytic;
 import io.cdcplatform.pipeline.PipelineDefinition;
