@@ -2,10 +2,13 @@ package io.cdcplatform.local;
 
 import io.cdcplatform.dashboard.DashboardServer;
 import io.cdcplatform.devservices.LocalPostgres;
+import io.cdcplatform.health.ContinuousVerifier;
+import io.cdcplatform.health.Oracles;
 import io.cdcplatform.health.PipelineProbes;
 import io.cdcplatform.health.Slo;
 import io.cdcplatform.health.SloSettings;
 import io.cdcplatform.health.VerdictDocument;
+import io.cdcplatform.health.VerificationLoop;
 import io.cdcplatform.ingest.IngestJob;
 import io.cdcplatform.ingest.JdbcTarget;
 import io.cdcplatform.ingest.ShopSchema;
@@ -53,6 +56,12 @@ public final class LocalPipeline implements Callable<Integer> {
   private static final Duration STOP_GRACE = Duration.ofSeconds(20);
   private static final Duration STAGE_TIMEOUT = Duration.ofSeconds(120);
 
+  /**
+   * How long a verification round waits for the job's cut: a little over the longest the job holds
+   * a round's transactions back (TransactionSequencer.HOLD_MILLIS).
+   */
+  private static final Duration VERIFY_CUT_WAIT = Duration.ofSeconds(8);
+
   @Option(
       names = "--pg-port",
       defaultValue = "${LOCAL_PG_PORT:-54320}",
@@ -93,6 +102,15 @@ public final class LocalPipeline implements Callable<Integer> {
       description =
           "Seconds between two looks at every stage (env LOCAL_HEALTH_INTERVAL; default ${DEFAULT-VALUE}).")
   int healthSeconds;
+
+  @Option(
+      names = "--verify-interval",
+      defaultValue = "${LOCAL_VERIFY_INTERVAL:-30}",
+      description =
+          "Seconds between two rounds of continuous verification, each analytics table compared"
+              + " with its oracle while writes go on; 0 turns it off (env LOCAL_VERIFY_INTERVAL;"
+              + " default ${DEFAULT-VALUE}).")
+  int verifySeconds;
 
   @Option(
       names = "--dashboard-port",
@@ -187,6 +205,7 @@ public final class LocalPipeline implements Callable<Integer> {
   private Example example;
   private SqlWorkload workload;
   private HealthEndpoint healthEndpoint;
+  private VerificationLoop verification;
   private DashboardServer dashboard;
 
   public static void main(String[] args) {
@@ -276,6 +295,10 @@ public final class LocalPipeline implements Callable<Integer> {
       throw new IllegalArgumentException(
           "--health-interval: expected 1 or more seconds, got " + healthSeconds);
     }
+    if (verifySeconds < 0) {
+      throw new IllegalArgumentException(
+          "--verify-interval: expected 0 (off) or more seconds, got " + verifySeconds);
+    }
     deleteRecursively(work);
     Files.createDirectories(work);
     out.println("local pipeline: data and logs in " + work);
@@ -294,6 +317,7 @@ public final class LocalPipeline implements Callable<Integer> {
       }
       if (startAnalytics) {
         startHealth(chart);
+        startVerification();
         startDashboard();
       }
     } catch (RuntimeException e) {
@@ -559,6 +583,42 @@ public final class LocalPipeline implements Callable<Integer> {
         endpoint.url(), endpoint.url().replace("/health", "/ready"));
   }
 
+  /**
+   * Compares the analytics tables with their oracles at intervals while writes go on (see {@link
+   * ContinuousVerifier}). As {@code make oracles}, it logs in as the superuser, who reads both the
+   * captured and the analytics tables; on Kubernetes the reconciler does it as its own role.
+   */
+  private void startVerification() {
+    if (verifySeconds == 0 || Oracles.of(pipeline).isEmpty()) {
+      return;
+    }
+    VerificationLoop loop =
+        new VerificationLoop(
+            new ContinuousVerifier(
+                postgres.jdbcUrl(),
+                LocalPostgres.SUPERUSER,
+                "",
+                pipeline.name(),
+                pipeline.source().heartbeat().qualified(),
+                Oracles.of(pipeline),
+                VERIFY_CUT_WAIT),
+            out::println);
+    synchronized (lifecycle) {
+      verification = loop;
+    }
+    loop.start(Duration.ofSeconds(verifySeconds));
+    out.printf(
+        Locale.ROOT,
+        "verification: every %d s, %d tables against their oracles (analytics.verification)%n",
+        verifySeconds,
+        Oracles.of(pipeline).size());
+  }
+
+  /** The continuous verification, or null when it is off. */
+  VerificationLoop verification() {
+    return verification;
+  }
+
   private void startDashboard() {
     DashboardServer server =
         new DashboardServer(
@@ -664,6 +724,9 @@ public final class LocalPipeline implements Callable<Integer> {
     out.println("local pipeline: stopping");
     if (dashboard != null) {
       dashboard.close();
+    }
+    if (verification != null) {
+      verification.close();
     }
     if (healthEndpoint != null) {
       healthEndpoint.close();

@@ -77,6 +77,9 @@ public final class ContinuousVerifier {
 
   private static final long POLL_MILLIS = 10;
 
+  /** How many of the newest rounds {@code analytics.verification} keeps: a week at 30 s apart. */
+  static final long KEPT_ROUNDS = 20_160;
+
   private final String jdbcUrl;
   private final Properties properties = new Properties();
   private final String pipeline;
@@ -320,6 +323,16 @@ public final class ContinuousVerifier {
       insert.setString(8, round.detail());
       insert.executeUpdate();
     }
+    // The newest rounds are what the verdict reads; older ones are kept for a while to look back.
+    try (PreparedStatement prune =
+        db.prepareStatement(
+            "DELETE FROM "
+                + PipelineDefinition.VERIFICATION
+                + " WHERE pipeline = ? AND round <= ?")) {
+      prune.setString(1, pipeline);
+      prune.setLong(2, round.round() - KEPT_ROUNDS);
+      prune.executeUpdate();
+    }
   }
 
   private Connection replication() throws SQLException {
@@ -357,14 +370,12 @@ public final class ContinuousVerifier {
 
     /**
      * Whether a committed transaction, by the 32-bit id Debezium reports, is visible in this
-     * snapshot. The id is widened with the epoch of {@code xmax}: ids ahead of {@code xmax}'s low
-     * half belong to the epoch before.
+     * snapshot. The id is widened to the full id nearest {@code xmax}, as PostgreSQL compares ids:
+     * within 2^31 after it (a transaction that began after the snapshot) or before it, across an
+     * epoch too.
      */
     boolean sees(long xid32) {
-      long full = (xmax & ~0xFFFF_FFFFL) | (xid32 & 0xFFFF_FFFFL);
-      if (full > xmax) {
-        full -= 1L << 32;
-      }
+      long full = xmax + (int) (xid32 - xmax);
       return full < xmin || (full < xmax && !inProgress.contains(full));
     }
   }

@@ -23,7 +23,8 @@ final class ResultsCheck {
     if (sink.unappliedCount() == 0) {
       java.util.Optional<ContinuousVerifier.Round> drift = sink.drift();
       if (drift.isPresent()) {
-        return Condition.failing(Stage.RESULTS, Reason.RESULTS_DRIFT, drift(drift.get()));
+        return Condition.failing(
+            Stage.RESULTS, Reason.RESULTS_DRIFT, drift(sink.verified().get(1), drift.get()));
       }
       return Condition.healthy(
           Stage.RESULTS,
@@ -53,7 +54,7 @@ final class ResultsCheck {
         Stage.RESULTS, change ? Reason.CHANGES_NOT_APPLIED : Reason.RESULTS_NOT_STORED, message);
   }
 
-  private static String drift(ContinuousVerifier.Round round) {
+  private static String drift(ContinuousVerifier.Round before, ContinuousVerifier.Round round) {
     String detail = round.detail();
     int line = detail.indexOf('\n');
     String first = line < 0 ? detail : detail.substring(0, line);
@@ -61,7 +62,7 @@ final class ResultsCheck {
       first = first.substring(0, DETAIL_LIMIT) + "...";
     }
     return "continuous verification rounds "
-        + (round.round() - 1)
+        + before.round()
         + " and "
         + round.round()
         + " found "

@@ -458,11 +458,11 @@ class HealthEvaluatorTest {
             "drift confirmed by two rounds",
             Stage.RESULTS,
             Reason.RESULTS_DRIFT,
-            "continuous verification rounds 6 and 7 found 1 of 4 tables different from their"
+            "continuous verification rounds 5 and 7 found 1 of 4 tables different from their"
                 + " oracles at a source commit the tables had fully passed (LSN 0/1A2B3C4,"
                 + " through transaction 9120): analytics.status_totals: 1 rows differ, table "
                 + " (TAMPERED,1,1.00)",
-            s -> sink(s, verified(round(7, DRIFT), round(6, DRIFT)))));
+            s -> sink(s, verified(round(7, DRIFT), round(5, DRIFT)))));
   }
 
   private static final String DRIFT =
@@ -512,7 +512,19 @@ class HealthEvaluatorTest {
     assertThat(snapshot.sees(103)).as("between, finished").isTrue();
     assertThat(snapshot.sees(104)).as("running then").isFalse();
     assertThat(snapshot.sees(110)).as("xmax").isFalse();
+    assertThat(snapshot.sees(111)).as("began after the snapshot").isFalse();
+    assertThat(snapshot.sees(5_000)).as("began well after the snapshot").isFalse();
     assertThat(snapshot.sees(0xFFFF_FFF0L)).as("the epoch before").isTrue();
+    // A cut through 4600 whose next transaction, 4602, committed after the snapshot was taken.
+    ContinuousVerifier.Snapshot quiet = ContinuousVerifier.Snapshot.parse("4601:4601:");
+    assertThat(quiet.sees(4600)).isTrue();
+    assertThat(quiet.sees(4602)).as("the first transaction after the cut").isFalse();
+    // Just after an epoch began: ids near 2^32 are the epoch before, small ones this epoch.
+    ContinuousVerifier.Snapshot wrapped =
+        ContinuousVerifier.Snapshot.parse((epoch + 2) + ":" + (epoch + 5) + ":");
+    assertThat(wrapped.sees(0xFFFF_FFFEL)).isTrue();
+    assertThat(wrapped.sees(4)).isTrue();
+    assertThat(wrapped.sees(6)).isFalse();
     assertThat(ContinuousVerifier.lsnNumber("16/B374D848")).isEqualTo(0x16_B374_D848L);
   }
 
