@@ -37,6 +37,19 @@ public final class SourceSetup {
     }
   }
 
+  /**
+   * The role of continuous verification and how it logs in: it replicates (for the snapshot its
+   * rounds read the oracles in), reads the captured tables and the heartbeat row and updates only
+   * the heartbeat's verification columns. The analytics job grants it the rest when it creates the
+   * analytics tables (reading them, writing {@code analytics.verification}).
+   */
+  public record Verifier(String role, String password) {
+
+    public Verifier {
+      identifier(role, "verifier role");
+    }
+  }
+
   private SourceSetup() {}
 
   /**
@@ -47,6 +60,23 @@ public final class SourceSetup {
    */
   public static List<String> apply(Connection db, PipelineDefinition definition, Capture capture)
       throws SourceSetupException {
+    return apply(db, definition, capture, null);
+  }
+
+  /**
+   * Brings the database to what the definition needs, the verifier role included when given.
+   *
+   * @param verifier continuous verification's role; null: none
+   * @return one line per change made; empty when everything was in place already
+   * @throws SourceSetupException naming the table, the privilege or the role that is wrong
+   */
+  public static List<String> apply(
+      Connection db, PipelineDefinition definition, Capture capture, Verifier verifier)
+      throws SourceSetupException {
+    if (verifier != null && verifier.role().equals(capture.role())) {
+      throw new IllegalArgumentException(
+          "verifier role: expected a role other than the capture role, got " + verifier.role());
+    }
     List<String> done = new ArrayList<>();
     try {
       requireTables(db, definition);
@@ -56,6 +86,9 @@ public final class SourceSetup {
       }
       publication(db, definition, capture.publication(), done);
       captureRole(db, definition, capture, done);
+      if (verifier != null) {
+        verifierRole(db, definition, verifier, done);
+      }
     } catch (SQLException e) {
       throw new SourceSetupException(firstLine(e.getMessage()));
     }
@@ -201,6 +234,45 @@ public final class SourceSetup {
       Connection db, PipelineDefinition definition, Capture capture, List<String> done)
       throws SQLException, SourceSetupException {
     String role = capture.role();
+    replicationRole(db, "capture role", role, capture.password(), done);
+    List<String> grants = readGrants(db, role, capturedTables(definition));
+    String heartbeat = definition.source().heartbeat().qualified();
+    // The heartbeat action query upserts its one row.
+    if (!has(db, "has_table_privilege(?, ?, 'INSERT')", role, heartbeat)
+        || !has(db, "has_table_privilege(?, ?, 'UPDATE')", role, heartbeat)) {
+      grants.add("GRANT INSERT, UPDATE ON " + heartbeat + " TO " + role);
+    }
+    grant(db, "capture role", role, grants, done);
+  }
+
+  private static void verifierRole(
+      Connection db, PipelineDefinition definition, Verifier verifier, List<String> done)
+      throws SQLException, SourceSetupException {
+    String role = verifier.role();
+    replicationRole(db, "verifier role", role, verifier.password(), done);
+    TableName heartbeat = definition.source().heartbeat();
+    List<String> grants = readGrants(db, role, capturedTables(definition));
+    // A round asks the job for a cut through these two columns of the heartbeat row, no others.
+    String columns =
+        PipelineDefinition.VERIFY_ROUND_COLUMN + ", " + PipelineDefinition.VERIFY_CUT_COLUMN;
+    boolean updates = true;
+    for (String column :
+        List.of(PipelineDefinition.VERIFY_ROUND_COLUMN, PipelineDefinition.VERIFY_CUT_COLUMN)) {
+      updates &= has(db, "has_column_privilege(?, ?, ?, 'UPDATE')", role, heartbeat, column);
+    }
+    if (!updates) {
+      grants.add("GRANT UPDATE (" + columns + ") ON " + heartbeat + " TO " + role);
+    }
+    grant(db, "verifier role", role, grants, done);
+  }
+
+  /**
+   * Makes {@code role} an ordinary role that may log in with {@code password} and replicate,
+   * creating it when missing; a superuser is refused.
+   */
+  private static void replicationRole(
+      Connection db, String what, String role, String password, List<String> done)
+      throws SQLException, SourceSetupException {
     boolean exists;
     try (PreparedStatement query =
         db.prepareStatement("SELECT rolsuper FROM pg_roles WHERE rolname = ?")) {
@@ -209,15 +281,16 @@ public final class SourceSetup {
         exists = rs.next();
         if (exists && rs.getBoolean(1)) {
           throw new SourceSetupException(
-              "capture role "
+              what
+                  + " "
                   + role
                   + " is a superuser; it must be an ordinary role with LOGIN and REPLICATION");
         }
       }
     }
     if (!exists) {
-      act(db, "create the capture role " + role, "CREATE ROLE " + role);
-      done.add("created the capture role " + role);
+      act(db, "create the " + what + " " + role, "CREATE ROLE " + role);
+      done.add("created the " + what + " " + role);
     }
     // format(%L) quotes the password on the server, so no value can break out of the literal.
     String alter;
@@ -225,18 +298,31 @@ public final class SourceSetup {
         db.prepareStatement(
             "SELECT format('ALTER ROLE %I WITH LOGIN REPLICATION PASSWORD %L', ?, ?)")) {
       quote.setString(1, role);
-      quote.setString(2, capture.password());
+      quote.setString(2, password);
       try (ResultSet rs = quote.executeQuery()) {
         rs.next();
         alter = rs.getString(1);
       }
     }
-    act(db, "give the capture role " + role + " LOGIN and REPLICATION", alter);
-    Set<String> schemas = new LinkedHashSet<>();
-    List<String> tables = new ArrayList<>();
+    act(db, "give the " + what + " " + role + " LOGIN and REPLICATION", alter);
+  }
+
+  /** The captured tables, the heartbeat among them, once each. */
+  private static List<String> capturedTables(PipelineDefinition definition) {
+    Set<String> tables = new LinkedHashSet<>();
     for (SourceTable table : definition.source().captured()) {
-      schemas.add(table.name().schema());
       tables.add(table.name().qualified());
+    }
+    tables.add(definition.source().heartbeat().qualified());
+    return new ArrayList<>(tables);
+  }
+
+  /** The grants {@code role} still lacks to read {@code tables}: their schemas' USAGE, SELECT. */
+  private static List<String> readGrants(Connection db, String role, List<String> tables)
+      throws SQLException {
+    Set<String> schemas = new LinkedHashSet<>();
+    for (String table : tables) {
+      schemas.add(table.substring(0, table.indexOf('.')));
     }
     List<String> grants = new ArrayList<>();
     for (String schema : schemas) {
@@ -249,22 +335,23 @@ public final class SourceSetup {
         grants.add("GRANT SELECT ON " + table + " TO " + role);
       }
     }
-    String heartbeat = definition.source().heartbeat().qualified();
-    // The heartbeat action query upserts its one row.
-    if (!has(db, "has_table_privilege(?, ?, 'INSERT')", role, heartbeat)
-        || !has(db, "has_table_privilege(?, ?, 'UPDATE')", role, heartbeat)) {
-      grants.add("GRANT INSERT, UPDATE ON " + heartbeat + " TO " + role);
+    return grants;
+  }
+
+  private static void grant(
+      Connection db, String what, String role, List<String> grants, List<String> done)
+      throws SourceSetupException {
+    if (grants.isEmpty()) {
+      return;
     }
-    if (!grants.isEmpty()) {
-      act(db, "grant the capture role " + role + " what it reads", grants.toArray(String[]::new));
-      done.add(
-          "granted "
-              + role
-              + ": "
-              + grants.stream()
-                  .map(g -> g.substring("GRANT ".length(), g.lastIndexOf(" TO ")))
-                  .collect(Collectors.joining("; ")));
-    }
+    act(db, "grant the " + what + " " + role + " what it needs", grants.toArray(String[]::new));
+    done.add(
+        "granted "
+            + role
+            + ": "
+            + grants.stream()
+                .map(g -> g.substring("GRANT ".length(), g.lastIndexOf(" TO ")))
+                .collect(Collectors.joining("; ")));
   }
 
   private static boolean exists(Connection db, TableName table) throws SQLException {
@@ -282,6 +369,20 @@ public final class SourceSetup {
     try (PreparedStatement query = db.prepareStatement("SELECT " + check)) {
       query.setString(1, role);
       query.setString(2, object);
+      try (ResultSet rs = query.executeQuery()) {
+        rs.next();
+        return rs.getBoolean(1);
+      }
+    }
+  }
+
+  private static boolean has(
+      Connection db, String check, String role, TableName table, String column)
+      throws SQLException {
+    try (PreparedStatement query = db.prepareStatement("SELECT " + check)) {
+      query.setString(1, role);
+      query.setString(2, table.qualified());
+      query.setString(3, column);
       try (ResultSet rs = query.executeQuery()) {
         rs.next();
         return rs.getBoolean(1);

@@ -63,6 +63,14 @@ public final class SourceSetupCommand implements Callable<Integer> {
   String captureUser;
 
   @Option(
+      names = "--verifier-user",
+      defaultValue = "${VERIFIER_USER:-}",
+      description =
+          "Continuous verification's role (e.g. cdc_verifier), set up when given; its password"
+              + " comes from VERIFIER_PASSWORD (env VERIFIER_USER).")
+  String verifierUser;
+
+  @Option(
       names = "--publication",
       defaultValue = "${PUBLICATION:-cdc_publication}",
       description =
@@ -138,9 +146,18 @@ public final class SourceSetupCommand implements Callable<Integer> {
               + ": reset the connector's offsets and start it");
       return 0;
     }
+    SourceSetup.Verifier verifier = null;
+    if (verifierUser != null && !verifierUser.isEmpty()) {
+      String verifierPassword = environment.get("VERIFIER_PASSWORD");
+      if (verifierPassword == null || verifierPassword.isEmpty()) {
+        throw new IllegalArgumentException(
+            "VERIFIER_PASSWORD: expected the verifier role's password, got none");
+      }
+      verifier = new SourceSetup.Verifier(verifierUser, verifierPassword);
+    }
     List<String> done;
     try (Connection db = connect(jdbcUrl, user, environment.getOrDefault("SOURCE_PASSWORD", ""))) {
-      done = SourceSetup.apply(db, definition, capture);
+      done = SourceSetup.apply(db, definition, capture, verifier);
     }
     done.forEach(line -> out.println("source-setup: " + line));
     out.println(
@@ -151,7 +168,8 @@ public final class SourceSetupCommand implements Callable<Integer> {
             + " table(s) ready for capture through publication "
             + publication
             + " as "
-            + captureUser);
+            + captureUser
+            + (verifier == null ? "" : "; continuous verification as " + verifier.role()));
     return 0;
   }
 

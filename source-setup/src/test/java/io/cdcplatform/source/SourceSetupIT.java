@@ -60,6 +60,7 @@ class SourceSetupIT {
         "DROP SCHEMA IF EXISTS ledger CASCADE",
         "DROP SCHEMA IF EXISTS ops CASCADE",
         "DROP ROLE IF EXISTS ledger_capture",
+        "DROP ROLE IF EXISTS ledger_verifier",
         "DO $$ BEGIN IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'stranger') THEN"
             + " DROP OWNED BY stranger; DROP ROLE stranger; END IF; END $$");
     asOwner(
@@ -120,6 +121,60 @@ class SourceSetupIT {
             "ops.heartbeat:INSERT",
             "ops.heartbeat:SELECT",
             "ops.heartbeat:UPDATE");
+  }
+
+  @Test
+  void theVerifierRoleReadsTheSourceAndMayMarkOnlyTheHeartbeatsVerificationColumns()
+      throws Exception {
+    PipelineDefinition definition = definition("ledger.entries", "ledger.accounts");
+    SourceSetup.Verifier verifier = new SourceSetup.Verifier("ledger_verifier", "v'secret");
+    List<String> first;
+    try (Connection db = owner()) {
+      first = SourceSetup.apply(db, definition, CAPTURE, verifier);
+    }
+    List<String> second;
+    try (Connection db = owner()) {
+      second = SourceSetup.apply(db, definition, CAPTURE, verifier);
+    }
+    assertThat(first)
+        .contains(
+            "created the verifier role ledger_verifier",
+            "granted ledger_verifier: USAGE ON SCHEMA ledger; USAGE ON SCHEMA ops; SELECT ON"
+                + " ledger.entries; SELECT ON ledger.accounts; SELECT ON ops.heartbeat;"
+                + " UPDATE (verify_round, verify_cut) ON ops.heartbeat");
+    assertThat(second).isEmpty();
+    assertThat(
+            query(
+                "SELECT rolcanlogin || ',' || rolreplication || ',' || rolsuper || ',' ||"
+                    + " rolcreaterole FROM pg_roles WHERE rolname = 'ledger_verifier'"))
+        .containsExactly("true,true,false,false");
+    assertThat(
+            query(
+                "SELECT table_schema || '.' || table_name || ':' || privilege_type FROM"
+                    + " information_schema.role_table_grants WHERE grantee = 'ledger_verifier'"
+                    + " ORDER BY 1"))
+        .containsExactly("ledger.accounts:SELECT", "ledger.entries:SELECT", "ops.heartbeat:SELECT");
+    try (Connection db =
+        DriverManager.getConnection(postgres.jdbcUrl(), verifier.role(), verifier.password())) {
+      sql(
+          db,
+          "UPDATE ops.heartbeat SET verify_round = 7, verify_cut = NULL",
+          "SELECT pg_drop_replication_slot(slot_name) FROM"
+              + " pg_create_logical_replication_slot('ledger_verify', 'pgoutput', true)");
+      assertThatThrownBy(() -> sql(db, "UPDATE ops.heartbeat SET beat_at = now()"))
+          .hasMessageContaining("permission denied");
+      assertThatThrownBy(() -> sql(db, "DELETE FROM ledger.accounts"))
+          .hasMessageContaining("permission denied");
+    }
+    assertThatThrownBy(
+            () -> {
+              try (Connection db = owner()) {
+                SourceSetup.apply(
+                    db, definition, CAPTURE, new SourceSetup.Verifier(CAPTURE.role(), "x"));
+              }
+            })
+        .hasMessage(
+            "verifier role: expected a role other than the capture role, got ledger_capture");
   }
 
   @Test
@@ -284,6 +339,24 @@ class SourceSetupIT {
     assertThat(noPassword.err.strip())
         .isEqualTo(
             "source-setup: CAPTURE_PASSWORD: expected the capture role's password, got none");
+
+    String[] verified = java.util.Arrays.copyOf(args, args.length + 2);
+    verified[args.length] = "--verifier-user";
+    verified[args.length + 1] = "ledger_verifier";
+    Run verifierWithoutPassword = run(environment, verified);
+    Map<String, String> withVerifier = new java.util.HashMap<>(environment);
+    withVerifier.put("VERIFIER_PASSWORD", "vpw");
+    Run verifying = run(withVerifier, verified);
+    assertThat(verifierWithoutPassword.code).isEqualTo(SourceSetupCommand.BAD_INPUT);
+    assertThat(verifierWithoutPassword.err.strip())
+        .isEqualTo(
+            "source-setup: VERIFIER_PASSWORD: expected the verifier role's password, got none");
+    assertThat(verifying.code).as(verifying.err).isZero();
+    assertThat(verifying.out)
+        .contains("source-setup: created the verifier role ledger_verifier")
+        .contains(
+            "ready for capture through publication ledger_publication as ledger_capture;"
+                + " continuous verification as ledger_verifier");
 
     String[] release = java.util.Arrays.copyOf(args, args.length + 2);
     release[args.length] = "--release-lost-slot";
