@@ -190,7 +190,7 @@ public final class AnalyticsJob {
                     layout.schema(),
                     ChangelogMode.all()));
     try (Connection db = settings.connect()) {
-      AnalyticsSchema.ensure(db, pipeline, plans);
+      AnalyticsSchema.ensure(db, pipeline, plans, settings.verifierRole());
     }
     routed
         .addSink(

@@ -33,8 +33,15 @@ final class AnalyticsSchema {
 
   private AnalyticsSchema() {}
 
+  /**
+   * @param verifierRole continuous verification's role: where it exists, it may read every table
+   *     the job writes and record its rounds in {@code analytics.verification}
+   */
   static void ensure(
-      Connection db, PipelineDefinition definition, List<AnalyticsPlan.Planned> plans)
+      Connection db,
+      PipelineDefinition definition,
+      List<AnalyticsPlan.Planned> plans,
+      String verifierRole)
       throws SQLException, IOException {
     String ddl;
     try (InputStream in = AnalyticsSchema.class.getResourceAsStream("/analytics-schema.sql")) {
@@ -58,14 +65,33 @@ final class AnalyticsSchema {
       }
       // Readers (the dashboard, the CdcPipeline reconciler) log in as analytics_reader where it
       // exists: it may read the analytics tables and nothing else.
-      for (String schema : schemas) {
+      // Continuous verification compares them with their oracles and records each round.
+      for (String role : List.of("analytics_reader", verifierRole)) {
+        StringBuilder grants = new StringBuilder();
+        for (String schema : schemas) {
+          grants
+              .append(" GRANT USAGE ON SCHEMA ")
+              .append(schema)
+              .append(" TO ")
+              .append(role)
+              .append("; GRANT SELECT ON ALL TABLES IN SCHEMA ")
+              .append(schema)
+              .append(" TO ")
+              .append(role)
+              .append(";");
+        }
+        if (role.equals(verifierRole)) {
+          grants
+              .append(" GRANT INSERT, DELETE ON analytics.verification TO ")
+              .append(role)
+              .append(";");
+        }
         statement.execute(
-            "DO $$ BEGIN IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'analytics_reader') THEN"
-                + " GRANT USAGE ON SCHEMA "
-                + schema
-                + " TO analytics_reader; GRANT SELECT ON ALL TABLES IN SCHEMA "
-                + schema
-                + " TO analytics_reader; END IF; END $$");
+            "DO $$ BEGIN IF EXISTS (SELECT FROM pg_roles WHERE rolname = '"
+                + role
+                + "') THEN"
+                + grants
+                + " END IF; END $$");
       }
     }
   }

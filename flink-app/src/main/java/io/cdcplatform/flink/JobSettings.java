@@ -30,6 +30,7 @@ public record JobSettings(
     int restPort,
     boolean restoreRetained,
     boolean stateChangelog,
+    String verifierRole,
     Map<String, String> kafkaClientProperties) {
 
   private static final Set<String> NAMES =
@@ -50,6 +51,7 @@ public record JobSettings(
           "rest-port",
           "restore-retained",
           "state-changelog",
+          "verifier-role",
           "kafka-security-protocol",
           "kafka-sasl-username",
           "kafka-sasl-password",
@@ -103,7 +105,22 @@ public record JobSettings(
         lookup.positive("rest-port", "8081"),
         lookup.bool("restore-retained", "true"),
         lookup.bool("state-changelog", "true"),
+        role(lookup.get("verifier-role", "cdc_verifier")),
         kafkaSecurity(lookup));
+  }
+
+  /**
+   * Continuous verification's role, which the job lets read the analytics tables and record its
+   * rounds (where the role exists): a plain lower-case identifier.
+   */
+  private static String role(String role) {
+    if (!role.matches("[a-z_][a-z0-9_]{0,62}")) {
+      throw new IllegalArgumentException(
+          "--verifier-role: expected a lower-case role name (letters, digits, _), got '"
+              + role
+              + "'");
+    }
+    return role;
   }
 
   /**

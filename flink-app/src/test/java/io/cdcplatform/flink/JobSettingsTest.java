@@ -41,6 +41,7 @@ class JobSettingsTest {
     assertThat(settings.parallelism()).isEqualTo(1);
     assertThat(settings.restoreRetained()).isTrue();
     assertThat(settings.stateChangelog()).isTrue();
+    assertThat(settings.verifierRole()).isEqualTo("cdc_verifier");
     assertThat(
             JobSettings.parse(new String[] {"--state-changelog", "false"}, ENVIRONMENT)
                 .stateChangelog())
@@ -65,6 +66,8 @@ class JobSettingsTest {
             + " SASL_SSL, got 'SSL'",
         "--kafka-security-protocol | SASL_SSL | --kafka-sasl-username (or"
             + " ANALYTICS_KAFKA_SASL_USERNAME): expected a value, got none",
+        "--verifier-role | 'cdc_verifier; DROP TABLE x' | --verifier-role: expected a lower-case"
+            + " role name (letters, digits, _), got 'cdc_verifier; DROP TABLE x'",
         "--frobnicate | 1 | unknown option '--frobnicate'; expected one of"
       })
   void badValuesAreOneLineNamingTheSetting(String option, String value, String message) {

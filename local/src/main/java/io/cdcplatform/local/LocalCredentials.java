@@ -28,6 +28,15 @@ final class LocalCredentials {
 
   static final String READER_PASSWORD = "local-analytics-reader";
 
+  /**
+   * Continuous verification's login: it replicates (for the snapshot its rounds read the oracles
+   * in), reads the captured and the analytics tables, marks the heartbeat's verification columns
+   * and records its rounds; source setup and the analytics job grant it exactly that.
+   */
+  static final String VERIFIER = "cdc_verifier";
+
+  static final String VERIFIER_PASSWORD = "local-cdc-verifier";
+
   /** The local values of the Secrets the chart's settings refer to, by {@code name/key}. */
   static final Map<String, String> SECRETS =
       Map.of(

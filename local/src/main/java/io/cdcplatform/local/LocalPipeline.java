@@ -394,7 +394,8 @@ public final class LocalPipeline implements Callable<Integer> {
           new SourceSetup.Capture(
               LocalCredentials.CAPTURE,
               LocalCredentials.CAPTURE_PASSWORD,
-              LocalCredentials.PUBLICATION));
+              LocalCredentials.PUBLICATION),
+          new SourceSetup.Verifier(LocalCredentials.VERIFIER, LocalCredentials.VERIFIER_PASSWORD));
     } catch (io.cdcplatform.source.SourceSetupException e) {
       throw new IllegalStateException("source setup: " + e.getMessage(), e);
     }
@@ -585,8 +586,8 @@ public final class LocalPipeline implements Callable<Integer> {
 
   /**
    * Compares the analytics tables with their oracles at intervals while writes go on (see {@link
-   * ContinuousVerifier}). As {@code make oracles}, it logs in as the superuser, who reads both the
-   * captured and the analytics tables; on Kubernetes the reconciler does it as its own role.
+   * ContinuousVerifier}), logged in as its own least-privileged role, as the reconciler does on
+   * Kubernetes.
    */
   private void startVerification() {
     if (verifySeconds == 0 || Oracles.of(pipeline).isEmpty()) {
@@ -596,8 +597,8 @@ public final class LocalPipeline implements Callable<Integer> {
         new VerificationLoop(
             new ContinuousVerifier(
                 postgres.jdbcUrl(),
-                LocalPostgres.SUPERUSER,
-                "",
+                LocalCredentials.VERIFIER,
+                LocalCredentials.VERIFIER_PASSWORD,
                 pipeline.name(),
                 pipeline.source().heartbeat().qualified(),
                 Oracles.of(pipeline),

@@ -189,7 +189,7 @@ public final class FlinkCdcPeerJob {
               plan.window()));
     }
     try (Connection db = settings.connect()) {
-      AnalyticsSchema.ensure(db, pipeline, plans);
+      AnalyticsSchema.ensure(db, pipeline, plans, settings.verifierRole());
     }
     StreamStatementSet statements = tables.createStatementSet();
     String commitGroup = UUID.randomUUID().toString();
