@@ -216,6 +216,9 @@ deploy: namespace ## helm upgrade --install with the kind values, after creating
 	kubectl -n $(NAMESPACE) get secret cdc-analytics-reader-credentials >/dev/null 2>&1 || \
 	  kubectl -n $(NAMESPACE) create secret generic cdc-analytics-reader-credentials \
 	    --from-literal=username=analytics_reader --from-literal=password=$$(openssl rand -hex 16)
+	kubectl -n $(NAMESPACE) get secret cdc-verifier-credentials >/dev/null 2>&1 || \
+	  kubectl -n $(NAMESPACE) create secret generic cdc-verifier-credentials \
+	    --from-literal=username=cdc_verifier --from-literal=password=$$(openssl rand -hex 16)
 	helm upgrade --install cdc-platform helm/cdc-platform -n $(NAMESPACE) -f helm/values-kind.yaml \
 	  --set images.tag=$(IMAGE_TAG) $(if $(findstring -dirty,$(IMAGE_TAG)),--set images.pullPolicy=Always) --wait --timeout 15m
 

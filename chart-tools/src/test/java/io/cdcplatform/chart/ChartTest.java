@@ -262,11 +262,52 @@ class ChartTest {
         assertThat(verbs).isEqualTo("[\"create\",\"patch\"]");
       } else if (resources.contains("secrets")) {
         assertThat(verbs).isEqualTo("[\"get\"]");
-        assertThat(rule.path("resourceNames")).hasSize(3);
+        assertThat(rule.path("resourceNames")).hasSize(4);
+      } else if (resources.contains("configmaps")) {
+        assertThat(verbs).isEqualTo("[\"get\"]");
+        assertThat(rule.path("resourceNames").toString()).isEqualTo("[\"cdc-platform-pipeline\"]");
       } else {
         assertThat(verbs).as(resources).isEqualTo("[\"get\",\"list\",\"watch\"]");
       }
     }
+  }
+
+  @Test
+  void continuousVerificationUsesOneSecretEverywhereAndTheJobsOwnDefinition() throws Exception {
+    List<ObjectNode> kind = RENDERED.get("kind");
+    JsonNode verification = ofKind(kind, "CdcPipeline").getFirst().at("/spec/verification");
+    String secret = verification.path("credentialsSecret").asText();
+    assertThat(secret).isEqualTo("cdc-verifier-credentials");
+    assertThat(verification.path("intervalSeconds").asInt()).isEqualTo(30);
+    JsonNode flink = ofKind(kind, "FlinkDeployment").getFirst();
+    assertThat(flink.toString())
+        .contains(
+            "{\"name\":\"ANALYTICS_VERIFIER_ROLE\",\"valueFrom\":{\"secretKeyRef\":{\"name\":\""
+                + secret
+                + "\",\"key\":\"username\"}}}")
+        .contains(
+            "\"configMap\":{\"name\":\""
+                + verification.path("definitionConfigMap").asText()
+                + "\"}");
+    String job =
+        ofKind(kind, "Job").stream()
+            .filter(j -> j.at("/metadata/name").asText().endsWith("-source-setup"))
+            .findFirst()
+            .orElseThrow()
+            .toString();
+    for (String env : List.of("VERIFIER_USER", "VERIFIER_PASSWORD")) {
+      assertThat(job)
+          .contains(
+              "{\"name\":\"" + env + "\",\"valueFrom\":{\"secretKeyRef\":{\"name\":\"" + secret);
+    }
+    assertThat(crds.validate(ofKind(kind, "CdcPipeline").getFirst())).isEmpty();
+
+    List<ObjectNode> off =
+        Chart.objects(CHART.templateWith("reconciler:\n  verification:\n    intervalSeconds: 0\n"));
+    assertThat(ofKind(off, "CdcPipeline").getFirst().at("/spec").has("verification")).isFalse();
+    assertThat(off.stream().map(JsonNode::toString))
+        .as("no object names the verifier's Secret when verification is off")
+        .noneMatch(text -> text.contains(secret));
   }
 
   @Test

@@ -50,12 +50,14 @@ public final class CdcPipelineReconciler implements Reconciler<CdcPipeline> {
   /** How soon to look again: while Ready, and while not. */
   public record Pace(Duration ready, Duration notReady) {}
 
+  private final StageProbes probes;
   private final PipelineObserver observer;
   private final PipelineMetrics metrics;
   private final Clock clock;
   private final Pace pace;
 
   CdcPipelineReconciler(StageProbes probes, PipelineMetrics metrics, Clock clock, Pace pace) {
+    this.probes = probes;
     this.observer = new PipelineObserver(probes);
     this.metrics = metrics;
     this.clock = clock;
@@ -72,6 +74,13 @@ public final class CdcPipelineReconciler implements Reconciler<CdcPipeline> {
       CdcPipelineStatus previous = pipeline.getStatus();
       CdcPipelineStatus next;
       boolean ready;
+      // A deleted pipeline is not reconciled again; what was kept for it goes with it here.
+      probes.retain(
+          context
+              .getPrimaryCache()
+              .list()
+              .map(p -> p.getMetadata().getNamespace() + "/" + p.getMetadata().getName())
+              .collect(Collectors.toSet()));
       try {
         CdcPipelineSpec spec = SpecSettings.spec(pipeline);
         Slo slo = SpecSettings.slo(pipeline);
@@ -89,6 +98,7 @@ public final class CdcPipelineReconciler implements Reconciler<CdcPipeline> {
         metrics.record(
             pipeline.getMetadata().getNamespace(), pipeline.getMetadata().getName(), verdict);
         next = StatusRecorder.next(previous, verdict, generation, now);
+        next.setVerification(probes.verification(pipeline, spec));
         ready = verdict.ready().isTrue();
       } catch (SpecSettings.InvalidSpecException e) {
         next = StatusRecorder.invalid(previous, e.getMessage(), generation, now);

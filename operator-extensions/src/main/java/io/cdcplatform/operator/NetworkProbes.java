@@ -13,8 +13,6 @@ import io.cdcplatform.operator.api.CdcPipeline;
 import io.cdcplatform.operator.api.CdcPipelineSpec;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -30,9 +28,27 @@ final class NetworkProbes implements StageProbes {
 
   private final KubernetesClient client;
   private final Map<String, Probes> probes = new HashMap<>();
+  private final PipelineVerifications verifications;
 
-  NetworkProbes(KubernetesClient client) {
+  NetworkProbes(KubernetesClient client, java.nio.file.Path work) {
     this.client = client;
+    this.verifications = new PipelineVerifications(client, work);
+  }
+
+  @Override
+  public String verification(CdcPipeline pipeline, CdcPipelineSpec spec) {
+    return verifications.look(pipeline, spec);
+  }
+
+  @Override
+  public synchronized void retain(java.util.Set<String> keys) {
+    verifications.retain(keys);
+    probes.keySet().removeIf(key -> !keys.contains(key) && close(probes.get(key)));
+  }
+
+  private static boolean close(Probes gone) {
+    gone.kafka().close();
+    return true;
   }
 
   @Override
@@ -84,14 +100,7 @@ final class NetworkProbes implements StageProbes {
     Secret database = secret(namespace, spec.getSource().getCredentialsSecret());
     Secret user = secret(namespace, spec.getTransport().getUser());
     Secret ca = secret(namespace, SpecSettings.caSecret(spec));
-    String jdbcUrl =
-        "jdbc:postgresql://"
-            + spec.getSource().getHost()
-            + ":"
-            + spec.getSource().getPort()
-            + "/"
-            + spec.getSource().getDatabase()
-            + "?sslmode=prefer";
+    String jdbcUrl = SpecSettings.jdbcUrl(spec);
     String fingerprint =
         String.join(
             "|",
@@ -139,19 +148,11 @@ final class NetworkProbes implements StageProbes {
   }
 
   private Secret secret(String namespace, String name) {
-    Secret secret = client.secrets().inNamespace(namespace).withName(name).get();
-    if (secret == null) {
-      throw new ProbeException("Secret " + namespace + "/" + name + " does not exist");
-    }
-    return secret;
+    return Secrets.get(client, namespace, name);
   }
 
   private static String value(Secret secret, String key) {
-    String encoded = secret.getData() == null ? null : secret.getData().get(key);
-    if (encoded == null) {
-      throw new ProbeException("Secret " + secret.getMetadata().getName() + " has no key " + key);
-    }
-    return new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8);
+    return Secrets.value(secret, key);
   }
 
   private static CdcPipelineSpec spec(CdcPipeline pipeline) {
@@ -164,6 +165,7 @@ final class NetworkProbes implements StageProbes {
 
   @Override
   public synchronized void close() {
+    verifications.close();
     probes.values().forEach(p -> p.kafka().close());
     probes.clear();
   }

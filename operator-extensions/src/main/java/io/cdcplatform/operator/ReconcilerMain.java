@@ -40,7 +40,9 @@ public final class ReconcilerMain {
       operator =
           start(
               client,
-              new NetworkProbes(client),
+              new NetworkProbes(
+                  client,
+                  java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "cdc-verification")),
               metrics,
               Clock.systemUTC(),
               pace,

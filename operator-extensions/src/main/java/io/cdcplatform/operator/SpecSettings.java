@@ -56,7 +56,23 @@ final class SpecSettings {
     require(spec.getCapture().getConnector(), "spec.capture.connector");
     require(spec.getProcessing(), "spec.processing");
     require(spec.getProcessing().getFlinkDeployment(), "spec.processing.flinkDeployment");
+    if (spec.getVerification() != null && spec.getVerification().getIntervalSeconds() > 0) {
+      require(spec.getVerification().getCredentialsSecret(), "spec.verification.credentialsSecret");
+      require(
+          spec.getVerification().getDefinitionConfigMap(), "spec.verification.definitionConfigMap");
+    }
     return spec;
+  }
+
+  /** The source database, the analytics tables' too. */
+  static String jdbcUrl(CdcPipelineSpec spec) {
+    return "jdbc:postgresql://"
+        + spec.getSource().getHost()
+        + ":"
+        + spec.getSource().getPort()
+        + "/"
+        + spec.getSource().getDatabase()
+        + "?sslmode=prefer";
   }
 
   static String bootstrapServers(CdcPipelineSpec spec) {

@@ -6,6 +6,7 @@ import io.cdcplatform.health.SinkObservation;
 import io.cdcplatform.health.SourceObservation;
 import io.cdcplatform.health.TransportObservation;
 import io.cdcplatform.operator.api.CdcPipeline;
+import io.cdcplatform.operator.api.CdcPipelineSpec;
 
 /**
  * What the reconciler learns over the network rather than from the operators' resources: the
@@ -25,6 +26,18 @@ public interface StageProbes extends AutoCloseable {
   Observed<ProcessingObservation> job(CdcPipeline pipeline);
 
   Observed<SinkObservation> freshness(CdcPipeline pipeline);
+
+  /**
+   * Starts, keeps or stops the pipeline's continuous verification as its spec says.
+   *
+   * @return the line for its status; null when the spec does not ask for verification
+   */
+  default String verification(CdcPipeline pipeline, CdcPipelineSpec spec) {
+    return null;
+  }
+
+  /** Forgets every pipeline not among {@code keys} ({@code namespace/name}): they are gone. */
+  default void retain(java.util.Set<String> keys) {}
 
   @Override
   default void close() {}

@@ -286,6 +286,22 @@ class CdcPipelineReconcilerTest {
   }
 
   @Test
+  void theStatusSaysHowContinuousVerificationGoesAndDeletedPipelinesAreForgotten() {
+    assertThat(pipeline().getStatus().getVerification()).isNull();
+    assertThat(STAGES.retained).containsExactly(NS + "/shop");
+    String line = "every 30 s, 2 tables against their oracles, as cdc_verifier; newest round equal";
+    STAGES.verification = line;
+    awaitStatus("verification", p -> line.equals(p.getStatus().getVerification()));
+    STAGES.verification = "not running: Secret shop/cdc-verifier-credentials does not exist";
+    awaitStatus(
+        "verification not running",
+        p -> String.valueOf(p.getStatus().getVerification()).startsWith("not running: Secret"));
+    assertThat(condition(pipeline(), "Ready").getStatus())
+        .as("verification that cannot run does not judge the data")
+        .isEqualTo("True");
+  }
+
+  @Test
   void statusIsWrittenOnlyWhenItChanges() throws InterruptedException {
     // The events of the previous test's recovery may still be arriving: start from a quiet state.
     long events = events().size();

@@ -28,6 +28,8 @@ final class FakeStages implements StageProbes {
   volatile Duration freshness;
   volatile String unreachable;
   volatile List<UnappliedEntry> unapplied;
+  volatile String verification;
+  volatile java.util.Set<String> retained = java.util.Set.of();
 
   FakeStages(Clock clock) {
     this.clock = clock;
@@ -44,6 +46,18 @@ final class FakeStages implements StageProbes {
     freshness = Duration.ofSeconds(2);
     unreachable = null;
     unapplied = List.of();
+    verification = null;
+  }
+
+  @Override
+  public String verification(
+      CdcPipeline pipeline, io.cdcplatform.operator.api.CdcPipelineSpec spec) {
+    return verification;
+  }
+
+  @Override
+  public void retain(java.util.Set<String> keys) {
+    retained = keys;
   }
 
   @Override

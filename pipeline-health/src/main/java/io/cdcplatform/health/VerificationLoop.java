@@ -51,6 +51,11 @@ public final class VerificationLoop implements AutoCloseable {
     return Optional.ofNullable(last);
   }
 
+  /** Why the newest round failed; empty when it did not. */
+  public synchronized Optional<String> problem() {
+    return Optional.ofNullable(lastProblem);
+  }
+
   /** How many rounds were recorded. */
   public synchronized int rounds() {
     return rounds;

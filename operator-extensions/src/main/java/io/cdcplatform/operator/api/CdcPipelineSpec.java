@@ -28,6 +28,11 @@ public class CdcPipelineSpec {
   @JsonPropertyDescription("The service levels the pipeline is judged against.")
   private SloSpec slo = new SloSpec();
 
+  @JsonPropertyDescription(
+      "Continuous verification of the analytics tables against their oracles, run by the"
+          + " reconciler; absent: off.")
+  private VerificationSpec verification;
+
   public SourceSpec getSource() {
     return source;
   }
@@ -74,5 +79,13 @@ public class CdcPipelineSpec {
 
   public void setSlo(SloSpec slo) {
     this.slo = slo;
+  }
+
+  public VerificationSpec getVerification() {
+    return verification;
+  }
+
+  public void setVerification(VerificationSpec verification) {
+    this.verification = verification;
   }
 }

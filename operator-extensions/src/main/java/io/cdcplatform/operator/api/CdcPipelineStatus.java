@@ -30,6 +30,19 @@ public class CdcPipelineStatus {
       "How far the analytics tables trail the source, in whole seconds, e.g. 3s.")
   private String freshness;
 
+  @JsonPropertyDescription(
+      "Continuous verification, when the spec asks for it: how often, and the newest round's"
+          + " outcome, or why no round runs (a missing Secret, a failing round's cause).")
+  private String verification;
+
+  public String getVerification() {
+    return verification;
+  }
+
+  public void setVerification(String verification) {
+    this.verification = verification;
+  }
+
   public Long getObservedGeneration() {
     return observedGeneration;
   }
@@ -68,11 +81,12 @@ public class CdcPipelineStatus {
         && Objects.equals(observedGeneration, that.observedGeneration)
         && Objects.equals(conditions, that.conditions)
         && Objects.equals(failingStage, that.failingStage)
-        && Objects.equals(freshness, that.freshness);
+        && Objects.equals(freshness, that.freshness)
+        && Objects.equals(verification, that.verification);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(observedGeneration, conditions, failingStage, freshness);
+    return Objects.hash(observedGeneration, conditions, failingStage, freshness, verification);
   }
 }
