@@ -1,5 +1,6 @@
 package io.cdcplatform.flink;
 
+import io.cdcplatform.pipeline.Analytic;
 import io.cdcplatform.pipeline.DefinitionException;
 import io.cdcplatform.pipeline.PipelineDefinition;
 import io.cdcplatform.pipeline.PipelineDefinitions;
@@ -9,9 +10,12 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -25,6 +29,14 @@ final class SourceCatalog {
 
   private static final Pattern NUMERIC = Pattern.compile("numeric\\((\\d+),(\\d+)\\)");
   private static final Pattern TIME = Pattern.compile("time(?:\\((\\d)\\))? without time zone");
+  private static final Pattern BLOCK_COMMENT = Pattern.compile("/\\*.*?\\*/", Pattern.DOTALL);
+  private static final Pattern LINE_COMMENT = Pattern.compile("--[^\\n]*");
+  private static final Pattern WORD = Pattern.compile("[\\p{L}_][\\p{L}\\p{N}_$]*");
+
+  /** A select list's {@code *} or {@code t.*}, or a natural join: columns used without a name. */
+  private static final Pattern UNNAMED_COLUMNS =
+      Pattern.compile(
+          "(?i)(\\bselect\\s+((all|distinct)\\s+)?|,\\s*|\\.\\s*)\\*|\\bnatural\\s+(\\w+\\s+)*join\\b");
 
   private static final String COLUMNS =
       "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,"
@@ -53,15 +65,41 @@ final class SourceCatalog {
    * @throws DefinitionException one line naming the definition, the table and the problem
    */
   static List<TableLayout> read(Connection db, PipelineDefinition definition) throws SQLException {
+    Set<String> mentioned = mentioned(definition);
     List<TableLayout> layouts = new ArrayList<>();
     for (SourceTable table : definition.source().captured()) {
-      layouts.add(layout(db, definition, table, layouts.size()));
+      layouts.add(layout(db, definition, table, layouts.size(), mentioned));
     }
     return List.copyOf(layouts);
   }
 
+  /**
+   * Every word the analytics' queries use, in lower case; null when a query may use a column
+   * without naming it ({@code *} in a select list, {@code t.*}, a natural join). A column whose
+   * name is none of these words is read by no analytic.
+   */
+  static Set<String> mentioned(PipelineDefinition definition) {
+    Set<String> words = new HashSet<>();
+    for (Analytic analytic : definition.analytics()) {
+      String query = BLOCK_COMMENT.matcher(analytic.query()).replaceAll(" ");
+      query = LINE_COMMENT.matcher(query).replaceAll(" ");
+      if (UNNAMED_COLUMNS.matcher(query).find()) {
+        return null;
+      }
+      Matcher word = WORD.matcher(query);
+      while (word.find()) {
+        words.add(word.group().toLowerCase(Locale.ROOT));
+      }
+    }
+    return words;
+  }
+
   private static TableLayout layout(
-      Connection db, PipelineDefinition definition, SourceTable table, int index)
+      Connection db,
+      PipelineDefinition definition,
+      SourceTable table,
+      int index,
+      Set<String> mentioned)
       throws SQLException {
     String where = "table " + table.name();
     List<SourceColumn> columns = new ArrayList<>();
@@ -149,6 +187,28 @@ final class SourceCatalog {
       }
     }
     boolean isPrimary = !table.declaredKey() || keyNames.equals(primaryKey);
+    boolean heartbeat = table.name().equals(definition.source().heartbeat());
+    if (mentioned != null && !heartbeat) {
+      // A column no analytic reads is not carried: it may be dropped, retyped or hold any value
+      // without a change of its table becoming a dead letter. The key and the event time stay.
+      Set<String> kept = new HashSet<>(keyNames);
+      if (table.eventTime() != null) {
+        kept.add(table.eventTime());
+      }
+      List<SourceColumn> carried = new ArrayList<>();
+      for (SourceColumn column : columns) {
+        if (kept.contains(column.name())
+            || mentioned.contains(column.name().toLowerCase(Locale.ROOT))) {
+          carried.add(column);
+        }
+      }
+      key = new ArrayList<>();
+      for (String name : keyNames) {
+        key.add(position(carried, name));
+      }
+      eventTime = table.eventTime() == null ? -1 : position(carried, table.eventTime());
+      columns = carried;
+    }
     return new TableLayout(
         index,
         table.name(),
@@ -157,7 +217,7 @@ final class SourceCatalog {
         List.copyOf(key),
         isPrimary,
         eventTime,
-        table.name().equals(definition.source().heartbeat()),
+        heartbeat,
         Map.copyOf(uncarried));
   }
 

@@ -183,6 +183,72 @@ class PipelineCheckIT {
         .doesNotContain("\n");
   }
 
+  /**
+   * A column no analytic reads is not carried, so dropping or retyping it cannot turn its table's
+   * changes into dead letters; keys and event times are carried all the same, and a query that may
+   * read columns without naming them keeps them all.
+   */
+  @Test
+  void onlyTheColumnsTheAnalyticsReadAreCarried() throws Exception {
+    List<TableLayout> layouts;
+    try (Connection db = postgres.superuserConnection()) {
+      layouts =
+          SourceCatalog.read(
+              db, io.cdcplatform.pipeline.PipelineDefinitions.load(definition(Map.of())));
+    }
+    assertThat(columns(layouts, "app.accounts")).containsExactly("id", "country");
+    assertThat(columns(layouts, "app.moves")).containsExactly("account_id", "n", "amount", "at");
+    assertThat(columns(layouts, "app.beats")).containsExactly("id", "beat_at");
+    TableLayout moves = layouts.get(1);
+    assertThat(moves.key().stream().map(i -> moves.columns().get(i).name()))
+        .containsExactly("account_id", "n");
+    assertThat(moves.columns().get(moves.eventTime()).name()).isEqualTo("at");
+
+    for (String everything :
+        List.of(
+            "SELECT * FROM app.accounts",
+            "SELECT a.* FROM app.accounts a",
+            "SELECT DISTINCT * FROM app.accounts",
+            "SELECT m.amount, a.id FROM app.moves m NATURAL LEFT JOIN app.accounts a")) {
+      try (Connection db = postgres.superuserConnection()) {
+        List<TableLayout> all =
+            SourceCatalog.read(
+                db,
+                io.cdcplatform.pipeline.PipelineDefinitions.load(
+                    definition(
+                        Map.of(
+                            "SELECT COALESCE(a.country, 'xx') AS country, COUNT(*) AS moves FROM"
+                                + " app.moves m JOIN app.accounts a ON a.id = m.account_id GROUP BY"
+                                + " COALESCE(a.country, 'xx')",
+                            everything))));
+        assertThat(columns(all, "app.accounts"))
+            .as(everything)
+            .containsExactly("id", "owner", "country", "opened");
+      }
+    }
+    // A name only in a comment is not read (one in a string literal is: a column too many is
+    // harmless).
+    try (Connection db = postgres.superuserConnection()) {
+      List<TableLayout> commented =
+          SourceCatalog.read(
+              db,
+              io.cdcplatform.pipeline.PipelineDefinitions.load(
+                  definition(Map.of("SELECT account_id,", "-- owner\nSELECT account_id,"))));
+      assertThat(columns(commented, "app.accounts")).containsExactly("id", "country");
+    }
+  }
+
+  private static List<String> columns(List<TableLayout> layouts, String table) {
+    return layouts.stream()
+        .filter(l -> l.name().qualified().equals(table))
+        .findFirst()
+        .orElseThrow()
+        .columns()
+        .stream()
+        .map(SourceColumn::name)
+        .toList();
+  }
+
   private static int cases;
 
   /** A valid definition over app.*, with the given text replaced. */

@@ -178,7 +178,10 @@ final class PipelineVerifications implements AutoCloseable {
   private static String state(Running running) {
     var problem = running.loop().problem();
     if (problem.isPresent()) {
-      return running.every() + "; the newest round failed: " + problem.get();
+      String line = problem.get().lines().findFirst().orElse("").strip();
+      return running.every()
+          + "; the newest round failed: "
+          + (line.length() > 300 ? line.substring(0, 300) + "..." : line);
     }
     var last = running.loop().last();
     if (last.isEmpty()) {
