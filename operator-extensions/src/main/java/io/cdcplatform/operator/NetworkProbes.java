@@ -43,12 +43,11 @@ final class NetworkProbes implements StageProbes {
   @Override
   public synchronized void retain(java.util.Set<String> keys) {
     verifications.retain(keys);
-    probes.keySet().removeIf(key -> !keys.contains(key) && close(probes.get(key)));
-  }
-
-  private static boolean close(Probes gone) {
-    gone.kafka().close();
-    return true;
+    for (String key : java.util.List.copyOf(probes.keySet())) {
+      if (!keys.contains(key)) {
+        probes.remove(key).kafka().close();
+      }
+    }
   }
 
   @Override
@@ -97,9 +96,9 @@ final class NetworkProbes implements StageProbes {
   private synchronized Probes probes(CdcPipeline pipeline) {
     CdcPipelineSpec spec = spec(pipeline);
     String namespace = pipeline.getMetadata().getNamespace();
-    Secret database = secret(namespace, spec.getSource().getCredentialsSecret());
-    Secret user = secret(namespace, spec.getTransport().getUser());
-    Secret ca = secret(namespace, SpecSettings.caSecret(spec));
+    Secret database = Secrets.get(client, namespace, spec.getSource().getCredentialsSecret());
+    Secret user = Secrets.get(client, namespace, spec.getTransport().getUser());
+    Secret ca = Secrets.get(client, namespace, SpecSettings.caSecret(spec));
     String jdbcUrl = SpecSettings.jdbcUrl(spec);
     String fingerprint =
         String.join(
@@ -129,30 +128,22 @@ final class NetworkProbes implements StageProbes {
         "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
             + spec.getTransport().getUser()
             + "\" password=\""
-            + value(user, "password")
+            + Secrets.value(user, "password")
             + "\";");
     kafka.put("ssl.truststore.type", "PEM");
-    kafka.put("ssl.truststore.certificates", value(ca, "ca.crt"));
+    kafka.put("ssl.truststore.certificates", Secrets.value(ca, "ca.crt"));
     Probes built =
         new Probes(
             fingerprint,
             new PostgresProbe(
                 jdbcUrl,
-                value(database, spec.getSource().getUsernameKey()),
-                value(database, spec.getSource().getPasswordKey()),
+                Secrets.value(database, spec.getSource().getUsernameKey()),
+                Secrets.value(database, spec.getSource().getPasswordKey()),
                 SpecSettings.freshnessTable(spec)),
             new KafkaProbe(kafka),
             new FlinkProbe(SpecSettings.flinkRestUrl(spec), spec.getProcessing().getJob()));
     probes.put(key, built);
     return built;
-  }
-
-  private Secret secret(String namespace, String name) {
-    return Secrets.get(client, namespace, name);
-  }
-
-  private static String value(Secret secret, String key) {
-    return Secrets.value(secret, key);
   }
 
   private static CdcPipelineSpec spec(CdcPipeline pipeline) {
