@@ -64,6 +64,24 @@ capabilities:
 {{- index $files "pipeline.yaml" | required "pipeline.files: expected a pipeline.yaml" }}
 {{- end }}
 
+{{- /* The definition's generation: a SHA-256 of what decides the analytics' results, over the same canonical text as the Java model's Generation.canonical (values as written, a missing one empty; each analytic's query file as written). The job runs under its first 32 hex digits as its Flink job id, so the operator restores only a generation's own checkpoints: a new one is computed afresh from the change topics. */}}
+{{- define "cdc.generation" -}}
+{{- $files := include "cdc.pipelineFiles" . | fromYaml }}
+{{- $pipeline := include "cdc.pipeline" . | fromYaml }}
+{{- $source := $pipeline.source | default dict }}
+{{- $lines := list (printf "source %v %v" ($source.topicPrefix | default "") ($source.heartbeat | default "")) }}
+{{- range $source.tables }}
+{{- $lines = append $lines (printf "table %v key=%s eventTime=%v columns=%s" .table (join "," (.key | default list)) (.eventTime | default "") (join "," (.columns | default list))) }}
+{{- end }}
+{{- range $pipeline.analytics }}
+{{- $window := .window | default dict }}
+{{- $outputs := .outputs | default dict }}
+{{- $lines = append $lines (printf "analytic %v key=%s window=%v/%v/%v outputs=%v/%v" .name (join "," (.key | default list)) ($window.column | default "") ($window.size | default "") ($window.allowedLateness | default "") ($outputs.table | default "") ($outputs.topic | default "")) }}
+{{- $lines = append $lines (index $files .query | required (printf "pipeline.files: expected %s, the query of analytic %s" .query .name)) }}
+{{- end }}
+{{- join "\n" $lines | sha256sum }}
+{{- end }}
+
 {{- /* The connector settings the definition decides; the same as PipelineDefinition.connectorSettings(). */}}
 {{- define "cdc.connectorSettings" -}}
 {{- $pipeline := include "cdc.pipeline" . | fromYaml }}

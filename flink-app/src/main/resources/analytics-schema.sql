@@ -79,3 +79,16 @@ COMMENT ON COLUMN analytics.verification.txid IS
     'the last source transaction the tables reflected at the cut (0: no cut came)';
 COMMENT ON COLUMN analytics.verification.detail IS
     'per differing table, how many rows differ and the first ones; why nothing was compared; empty when all were equal';
+
+-- Which generation of the pipeline definition the analytics tables were laid out for: a digest of
+-- what decides the results (docs/analytics.md, "Changing the definition"). A job of a new
+-- generation computes every analytic afresh from the change topics and may replace a table whose
+-- analytic's result changed shape; within one generation a table of another shape is refused.
+CREATE TABLE IF NOT EXISTS analytics.pipeline_generation (
+    pipeline    text        PRIMARY KEY,
+    generation  text        NOT NULL,
+    started_at  timestamptz NOT NULL DEFAULT now()
+);
+-- The captured tables of that generation, comma-separated: a later generation may drop tables but
+-- not add one, whose rows from before its capture began are in no change topic.
+ALTER TABLE analytics.pipeline_generation ADD COLUMN IF NOT EXISTS tables text;

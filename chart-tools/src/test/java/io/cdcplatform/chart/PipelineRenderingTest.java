@@ -97,6 +97,21 @@ class PipelineRenderingTest {
     JsonNode deployment = only(rendered, "FlinkDeployment").at("/spec");
     assertThat(deployment.at("/job/parallelism").asInt())
         .isEqualTo(Integer.parseInt(definition.job().getOrDefault("parallelism", "1")));
+    // The job id is the definition's generation, as the job itself computes it: a new generation
+    // starts without the old one's checkpoints.
+    assertThat(deployment.at("/flinkConfiguration").path("$internal.pipeline.job-id").asText())
+        .isEqualTo(definition.jobId());
+    // Flink Kubernetes Operator 1.15: JobSpec.savepointRedeployNonce is @SpecDiff
+    // SAVEPOINT_REDEPLOY, and AbstractJobReconciler.redeployWithSavepoint cancels the job and
+    // deploys it from initialSavepointPath; with none, ApplicationReconciler.deploy removes any
+    // savepoint path and deletes the HA metadata. Without the nonce, a last-state upgrade to a new
+    // job id finds the old job's HA checkpoint, sets its placeholder savepoint path and the new
+    // job fails to restore from it. A job id the configuration sets is kept
+    // (ApplicationReconciler.setJobIdIfNecessary).
+    assertThat(deployment.at("/job/savepointRedeployNonce").isIntegralNumber()).isTrue();
+    assertThat(deployment.at("/job/savepointRedeployNonce").asLong())
+        .isEqualTo(definition.redeployNonce());
+    assertThat(deployment.at("/job").has("initialSavepointPath")).isFalse();
     ObjectNode configMap =
         rendered.stream()
             .filter(o -> o.path("kind").asText().equals("ConfigMap"))

@@ -16,6 +16,7 @@ import org.apache.flink.changelog.fs.FsStateChangelogOptions;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MetricOptions;
+import org.apache.flink.configuration.PipelineOptionsInternal;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateChangelogOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
@@ -23,7 +24,6 @@ import org.apache.flink.configuration.WebOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
-import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.core.execution.RestoreMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -70,18 +70,27 @@ public final class AnalyticsJob {
     // Run by itself (make demo), the job resumes from its newest retained checkpoint. Under the
     // Flink Kubernetes Operator, which restores the job itself (upgradeMode last-state), it does
     // not.
+    // The job id is the definition's generation: only that generation's checkpoints are restored,
+    // and a new generation is computed afresh from the change topics (the chart sets the same id
+    // for the operator).
+    String jobId = settings.pipeline().jobId();
     Optional<String> restore =
         settings.restoreRetained()
-            ? RetainedCheckpoints.latest(settings.checkpointDirectory())
+            ? RetainedCheckpoints.latest(settings.checkpointDirectory(), jobId)
             : Optional.empty();
+    if (settings.restoreRetained()) {
+      configuration.set(PipelineOptionsInternal.PIPELINE_FIXED_JOB_ID, jobId);
+    }
     if (restore.isPresent()) {
       LOG.info("restoring from retained checkpoint {}", restore.get());
       configuration.set(StateRecoveryOptions.SAVEPOINT_PATH, restore.get());
     } else {
       LOG.info(
           settings.restoreRetained()
-              ? "no retained checkpoint in {}: starting from the earliest offsets"
-              : "restore-retained is off: the deployment restores the job's state ({})",
+              ? "no retained checkpoint of generation {} in {}: computing the analytics from the"
+                  + " start of the change topics"
+              : "restore-retained is off: the deployment restores generation {}'s state ({})",
+          jobId,
           settings.checkpointDirectory());
     }
     StreamExecutionEnvironment env =
@@ -256,7 +265,10 @@ public final class AnalyticsJob {
     return result;
   }
 
-  /** A source of the job's consumer group: committed records only, from the earliest offsets. */
+  /**
+   * A source of the job's consumer group: committed records only; without a checkpoint, from the
+   * first record each partition ever held ({@link WholeHistory}).
+   */
   private static <T> KafkaSource<T> source(
       JobSettings settings,
       List<String> topics,
@@ -267,7 +279,7 @@ public final class AnalyticsJob {
         .setBootstrapServers(settings.kafkaBootstrapServers())
         .setTopics(topics)
         .setGroupId("cdc-analytics")
-        .setStartingOffsets(OffsetsInitializer.earliest())
+        .setStartingOffsets(new WholeHistory())
         .setProperty("isolation.level", "read_committed")
         .setProperties(settings.kafkaProperties())
         .setDeserializer(decoder)

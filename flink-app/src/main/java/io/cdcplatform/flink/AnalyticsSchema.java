@@ -21,10 +21,21 @@ import org.apache.flink.table.catalog.Column;
 /**
  * Creates the tables the job writes, if they do not exist yet: the platform's latency table, and
  * one table per analytic with the columns and types of its result (and the window's two markers).
- * An existing table of another shape is refused by name: the job never writes into a table whose
- * columns no longer mean what the analytic computes.
+ *
+ * <p>An existing table of another shape is replaced when the definition is of a new generation
+ * ({@link io.cdcplatform.pipeline.Generation}): its analytic changed, and the job computes it
+ * afresh from the change topics. Within one generation it is refused by name: someone else changed
+ * the table, and the job never writes into a table whose columns no longer mean what the analytic
+ * computes. The generation the tables were laid out for is recorded in {@code
+ * analytics.pipeline_generation}.
  */
 final class AnalyticsSchema {
+
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(AnalyticsSchema.class);
+
+  /** The generation of the definition the analytics tables were last laid out for, per pipeline. */
+  static final String GENERATION = "analytics.pipeline_generation";
 
   private static final String COLUMNS =
       "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a"
@@ -51,17 +62,46 @@ final class AnalyticsSchema {
     try (Statement statement = db.createStatement()) {
       ensureSchema(db, "analytics");
       statement.execute(ddl);
+      Recorded recorded = recorded(db, definition);
+      boolean newGeneration = !definition.generation().equals(recorded.generation());
+      if (newGeneration) {
+        refuseAddedTables(definition, recorded);
+      }
       for (AnalyticsPlan.Planned plan : plans) {
         Analytic analytic = plan.analytic();
         schemas.add(analytic.table().schema());
         ensureSchema(db, analytic.table().schema());
-        statement.execute(
+        String create =
             "CREATE TABLE IF NOT EXISTS "
                 + analytic.table().qualified()
                 + " ("
                 + columns(plan)
-                + ")");
-        check(db, definition, plan);
+                + ")";
+        statement.execute(create);
+        String problem = shapeProblem(db, plan);
+        if (problem != null && !newGeneration) {
+          throw new DefinitionException(
+              PipelineDefinitions.problem(
+                  definition, analytic, problem + "; drop the table to have it rebuilt"));
+        }
+        if (problem != null) {
+          LOG.info("{}: a new generation of the definition replaces the table", problem);
+          replace(statement, definition, analytic, create);
+        }
+      }
+      try (PreparedStatement record =
+          db.prepareStatement(
+              "INSERT INTO "
+                  + GENERATION
+                  + " (pipeline, generation, tables) VALUES (?, ?, ?) ON CONFLICT (pipeline) DO"
+                  + " UPDATE SET generation = EXCLUDED.generation, tables = EXCLUDED.tables,"
+                  + " started_at = now() WHERE "
+                  + GENERATION
+                  + ".generation <> EXCLUDED.generation")) {
+        record.setString(1, definition.name());
+        record.setString(2, definition.generation());
+        record.setString(3, String.join(",", capturedTables(definition)));
+        record.executeUpdate();
       }
       // Readers (the dashboard, the CdcPipeline reconciler) log in as analytics_reader where it
       // exists: it may read the analytics tables and nothing else.
@@ -96,20 +136,111 @@ final class AnalyticsSchema {
     }
   }
 
-  /** Checks, without creating anything, that each analytics table that exists has its shape. */
+  /**
+   * Checks, without creating anything, that each analytics table that exists has its shape, unless
+   * the definition is of a new generation, whose start replaces the tables that differ.
+   */
   static void checkExisting(
       Connection db, PipelineDefinition definition, List<AnalyticsPlan.Planned> plans)
       throws SQLException {
+    Recorded recorded = recorded(db, definition);
+    if (!definition.generation().equals(recorded.generation())) {
+      refuseAddedTables(definition, recorded);
+      return;
+    }
     for (AnalyticsPlan.Planned plan : plans) {
-      try (PreparedStatement query = db.prepareStatement("SELECT to_regclass(?)")) {
-        query.setString(1, plan.analytic().table().qualified());
-        try (ResultSet rs = query.executeQuery()) {
-          rs.next();
-          if (rs.getString(1) != null) {
-            check(db, definition, plan);
-          }
+      if (exists(db, plan.analytic().table().qualified())) {
+        String problem = shapeProblem(db, plan);
+        if (problem != null) {
+          throw new DefinitionException(
+              PipelineDefinitions.problem(
+                  definition, plan.analytic(), problem + "; drop the table to have it rebuilt"));
         }
       }
+    }
+  }
+
+  /**
+   * The generation the analytics tables were laid out for and its captured tables; both null when
+   * none is recorded (the pipeline's first start), the tables null when recorded before they were.
+   */
+  record Recorded(String generation, List<String> tables) {}
+
+  static Recorded recorded(Connection db, PipelineDefinition definition) throws SQLException {
+    if (!exists(db, GENERATION)) {
+      return new Recorded(null, null);
+    }
+    try (PreparedStatement query =
+        db.prepareStatement(
+            "SELECT generation, tables FROM " + GENERATION + " WHERE pipeline = ?")) {
+      query.setString(1, definition.name());
+      try (ResultSet rs = query.executeQuery()) {
+        if (!rs.next()) {
+          return new Recorded(null, null);
+        }
+        String tables = rs.getString(2);
+        return new Recorded(
+            rs.getString(1), tables == null ? null : List.of(tables.split(",", -1)));
+      }
+    }
+  }
+
+  /**
+   * A generation may not capture a table its predecessor did not: Debezium snapshots the tables at
+   * the connector's first start only, so the rows such a table held before its capture began are in
+   * no change topic and every analytic over it would miss them, silently.
+   */
+  private static void refuseAddedTables(PipelineDefinition definition, Recorded recorded) {
+    if (recorded.tables() == null) {
+      return;
+    }
+    List<String> added = new ArrayList<>(capturedTables(definition));
+    added.removeAll(recorded.tables());
+    if (!added.isEmpty()) {
+      throw new DefinitionException(
+          PipelineDefinitions.problem(
+              definition.file(),
+              "source.tables",
+              String.join(", ", added)
+                  + (added.size() == 1 ? " was" : " were")
+                  + " added to a pipeline whose capture had begun: the rows held before are in no"
+                  + " change topic, so the analytics over "
+                  + (added.size() == 1 ? "it" : "them")
+                  + " would miss them; adding a table needs a new snapshot, which the platform"
+                  + " cannot take of one table yet: install the pipeline afresh with it"
+                  + " (docs/analytics.md, \"Changing the definition\")"));
+    }
+  }
+
+  private static List<String> capturedTables(PipelineDefinition definition) {
+    return definition.source().tables().stream().map(t -> t.name().qualified()).toList();
+  }
+
+  private static boolean exists(Connection db, String table) throws SQLException {
+    try (PreparedStatement query = db.prepareStatement("SELECT to_regclass(?)")) {
+      query.setString(1, table);
+      try (ResultSet rs = query.executeQuery()) {
+        rs.next();
+        return rs.getString(1) != null;
+      }
+    }
+  }
+
+  /** Drops an analytic's table of an earlier generation's shape and creates it anew. */
+  private static void replace(
+      Statement statement, PipelineDefinition definition, Analytic analytic, String create) {
+    try {
+      statement.execute("DROP TABLE " + analytic.table().qualified());
+      statement.execute(create);
+    } catch (SQLException e) {
+      throw new DefinitionException(
+          PipelineDefinitions.problem(
+              definition,
+              analytic,
+              "table "
+                  + analytic.table()
+                  + " has an earlier definition's shape and cannot be replaced: "
+                  + e.getMessage().lines().findFirst().orElse("")));
     }
   }
 
@@ -132,8 +263,8 @@ final class AnalyticsSchema {
     return String.join(", ", parts);
   }
 
-  private static void check(
-      Connection db, PipelineDefinition definition, AnalyticsPlan.Planned plan)
+  /** Why the analytic's table does not have the result's shape, or null when it does. */
+  private static String shapeProblem(Connection db, AnalyticsPlan.Planned plan)
       throws SQLException {
     List<String> expected = new ArrayList<>();
     for (Column column : plan.schema().getColumns()) {
@@ -155,19 +286,16 @@ final class AnalyticsSchema {
         }
       }
     }
-    if (!actual.equals(expected)) {
-      throw new DefinitionException(
-          PipelineDefinitions.problem(
-              definition,
-              plan.analytic(),
-              "table "
-                  + plan.analytic().table()
-                  + " exists with columns ("
-                  + String.join(", ", actual)
-                  + ") but the analytic yields ("
-                  + String.join(", ", expected)
-                  + "); drop the table to have it rebuilt"));
+    if (actual.equals(expected)) {
+      return null;
     }
+    return "table "
+        + plan.analytic().table()
+        + " exists with columns ("
+        + String.join(", ", actual)
+        + ") but the analytic yields ("
+        + String.join(", ", expected)
+        + ")";
   }
 
   /**

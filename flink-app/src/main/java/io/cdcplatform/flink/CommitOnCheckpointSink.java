@@ -54,6 +54,12 @@ abstract class CommitOnCheckpointSink<IN, B extends Serializable> extends RichSi
   /** Sets up what the sink needs before anything is restored or committed. */
   void initialize() {}
 
+  /**
+   * Told, before the first batch is made, whether this run was restored from a checkpoint or starts
+   * without state.
+   */
+  void starting(boolean restored) {}
+
   /** State the sink keeps besides its batches, checkpointed with them; null for none. */
   Serializable extraState() {
     return null;
@@ -95,13 +101,14 @@ abstract class CommitOnCheckpointSink<IN, B extends Serializable> extends RichSi
             .getListState(
                 new ListStateDescriptor<>(
                     stateName, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
-    current = newBatch();
     pending = new TreeMap<>();
     // How long committing a completed checkpoint takes, for the benchmark's breakdown of the
     // time from a change to its result: the number of commits and their total duration.
     commits = getRuntimeContext().getMetricGroup().counter("checkpointCommits");
     commitMillis = getRuntimeContext().getMetricGroup().counter("checkpointCommitMillis");
     initialize();
+    starting(context.isRestored());
+    current = newBatch();
     if (context.isRestored()) {
       for (byte[] bytes : state.get()) {
         Serializable[] saved = (Serializable[]) JavaBytes.read(bytes);

@@ -34,22 +34,36 @@ import org.apache.flink.types.Row;
  * the ledger, every other group is stored ({@link ResultTable}). Any other failure (the database
  * unreachable, out of space) fails the checkpoint's commit and the job retries it: results are
  * never lost, only late.
+ *
+ * <p>A run that starts without state (the first, or the first of a new generation of the
+ * definition) computes every result afresh from the change topics: its first commit deletes every
+ * row the tables held, and the source position, before it writes its own, in the same transaction.
+ * Rows an earlier run left for groups that no longer exist, or that an analytic's earlier query
+ * computed, are gone with it; readers see the old results until then, never empty tables. DELETE,
+ * not TRUNCATE, so that a reader's snapshot taken before keeps seeing the old rows.
  */
 final class ResultsCommitter extends CommitOnCheckpointSink<Committable, ResultsCommitter.Pending> {
 
   private static final long serialVersionUID = 1L;
+
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(ResultsCommitter.class);
 
   /** One checkpoint's results, table by table, and its position. */
   static final class Pending implements Serializable {
     private static final long serialVersionUID = 1L;
     final LinkedHashMap<String, LinkedHashMap<List<Object>, Row>> tables = new LinkedHashMap<>();
     SourcePosition position;
+
+    /** The first batch of a run without state: the tables are emptied before it is written. */
+    boolean replacesAll;
   }
 
   private final String pipeline;
   private final List<ResultTable.Target> targets;
   private transient SinkConnection connection;
   private transient Map<String, ResultTable> tables;
+  private transient boolean replacing;
 
   ResultsCommitter(String pipeline, List<ResultTable.Target> targets) {
     super("committed-results");
@@ -80,8 +94,16 @@ final class ResultsCommitter extends CommitOnCheckpointSink<Committable, Results
   }
 
   @Override
+  void starting(boolean restored) {
+    replacing = !restored;
+  }
+
+  @Override
   Pending newBatch() {
-    return new Pending();
+    Pending batch = new Pending();
+    batch.replacesAll = replacing;
+    replacing = false;
+    return batch;
   }
 
   @Override
@@ -105,6 +127,7 @@ final class ResultsCommitter extends CommitOnCheckpointSink<Committable, Results
   void commit(List<Pending> batches) throws SQLException {
     Map<String, LinkedHashMap<List<Object>, Row>> merged = new LinkedHashMap<>();
     SourcePosition position = null;
+    boolean replacesAll = batches.stream().anyMatch(batch -> batch.replacesAll);
     for (Pending batch : batches) {
       batch.tables.forEach(
           (table, rows) -> merged.computeIfAbsent(table, t -> new LinkedHashMap<>()).putAll(rows));
@@ -115,7 +138,7 @@ final class ResultsCommitter extends CommitOnCheckpointSink<Committable, Results
         position = position.cut(0, 0);
       }
     }
-    if (merged.isEmpty() && position == null) {
+    if (merged.isEmpty() && position == null && !replacesAll) {
       return;
     }
     Map<String, Set<String>> healed = new HashMap<>();
@@ -125,6 +148,9 @@ final class ResultsCommitter extends CommitOnCheckpointSink<Committable, Results
     try {
       connection.commit(
           db -> {
+            if (replacesAll) {
+              deleteAll(db);
+            }
             for (Map.Entry<String, LinkedHashMap<List<Object>, Row>> table : merged.entrySet()) {
               tables.get(table.getKey()).writeAll(db, table.getValue(), healed.get(table.getKey()));
             }
@@ -138,6 +164,9 @@ final class ResultsCommitter extends CommitOnCheckpointSink<Committable, Results
       connection.commit(
           db -> {
             refused.clear();
+            if (replacesAll) {
+              deleteAll(db);
+            }
             for (Map.Entry<String, LinkedHashMap<List<Object>, Row>> table : merged.entrySet()) {
               tables
                   .get(table.getKey())
@@ -150,6 +179,23 @@ final class ResultsCommitter extends CommitOnCheckpointSink<Committable, Results
     for (String table : merged.keySet()) {
       tables.get(table).committed(healed.get(table), refused);
     }
+  }
+
+  /** Every row of every table this committer writes, and the position they reflected. */
+  private void deleteAll(Connection db) throws SQLException {
+    try (java.sql.Statement delete = db.createStatement()) {
+      for (String table : tables.keySet()) {
+        delete.addBatch("DELETE FROM " + table);
+      }
+      delete.executeBatch();
+    }
+    try (PreparedStatement delete =
+        db.prepareStatement(
+            "DELETE FROM " + PipelineDefinition.SOURCE_POSITION + " WHERE pipeline = ?")) {
+      delete.setString(1, pipeline);
+      delete.executeUpdate();
+    }
+    LOG.info("a run without state replaces every result in {}", tables.keySet());
   }
 
   private void writePosition(Connection db, SourcePosition position) throws SQLException {

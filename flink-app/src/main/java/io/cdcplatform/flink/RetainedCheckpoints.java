@@ -18,13 +18,18 @@ final class RetainedCheckpoints {
 
   private RetainedCheckpoints() {}
 
-  /** The newest retained checkpoint under {@code directory}, as a path Flink can restore from. */
-  static Optional<String> latest(String directory) throws IOException {
-    Path root = directory.startsWith("file:") ? Path.of(URI.create(directory)) : Path.of(directory);
+  /**
+   * The newest retained checkpoint of job {@code jobId} under {@code directory} (Flink keeps each
+   * job's checkpoints in a folder named by its id), as a path Flink can restore from.
+   */
+  static Optional<String> latest(String directory, String jobId) throws IOException {
+    Path root =
+        (directory.startsWith("file:") ? Path.of(URI.create(directory)) : Path.of(directory))
+            .resolve(jobId);
     if (!Files.isDirectory(root)) {
       return Optional.empty();
     }
-    try (Stream<Path> files = Files.find(root, 3, (path, attributes) -> isMetadata(path))) {
+    try (Stream<Path> files = Files.find(root, 2, (path, attributes) -> isMetadata(path))) {
       return files
           .max(Comparator.comparing(RetainedCheckpoints::modified))
           .map(metadata -> metadata.getParent().toUri().toString());

@@ -39,6 +39,9 @@ class ChangelogRestoreIT {
   /** The newest count each run saw per key, by run: written by the sink, read by the test. */
   static final Map<String, Map<Long, Long>> SEEN = new ConcurrentHashMap<>();
 
+  /** Both runs are one job, as every run of one definition's generation is (AnalyticsJob). */
+  static final String JOB_ID = "0123456789abcdef0123456789abcdef";
+
   @TempDir Path work;
 
   @Test
@@ -50,7 +53,7 @@ class ChangelogRestoreIT {
     long before = SEEN.get("first").values().stream().mapToLong(Long::longValue).min().orElse(0);
     assertThat(before).as("counts the first run reached").isGreaterThan(0);
 
-    String retained = RetainedCheckpoints.latest(checkpoints).orElseThrow();
+    String retained = RetainedCheckpoints.latest(checkpoints, JOB_ID).orElseThrow();
     JobClient second = start("second", settings(checkpoints, retained));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (SEEN.getOrDefault("second", Map.of()).size() < 4 && System.nanoTime() < deadline) {
@@ -72,7 +75,7 @@ class ChangelogRestoreIT {
     first.cancel().get(30, TimeUnit.SECONDS);
 
     Configuration noClaim =
-        settings(checkpoints, RetainedCheckpoints.latest(checkpoints).orElseThrow());
+        settings(checkpoints, RetainedCheckpoints.latest(checkpoints, JOB_ID).orElseThrow());
     noClaim.set(StateRecoveryOptions.RESTORE_MODE, RestoreMode.NO_CLAIM);
     JobClient second = start("refused-second", noClaim);
     Throwable failure = null;
@@ -94,6 +97,8 @@ class ChangelogRestoreIT {
         CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
         org.apache.flink.configuration.ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
     configuration.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+    configuration.set(
+        org.apache.flink.configuration.PipelineOptionsInternal.PIPELINE_FIXED_JOB_ID, JOB_ID);
     AnalyticsJob.changelog(configuration, checkpoints);
     if (restore != null) {
       configuration.set(StateRecoveryOptions.SAVEPOINT_PATH, restore);
@@ -121,7 +126,7 @@ class ChangelogRestoreIT {
     while (retained.isEmpty() && System.nanoTime() < deadline) {
       assertThat(job.getJobStatus().get()).isNotIn(JobStatus.FAILED, JobStatus.RESTARTING);
       Thread.sleep(200);
-      retained = RetainedCheckpoints.latest(checkpoints);
+      retained = RetainedCheckpoints.latest(checkpoints, JOB_ID);
     }
     assertThat(retained).as("a completed checkpoint under " + checkpoints).isPresent();
     // A few more checkpoints, so the retained one has counts in it.

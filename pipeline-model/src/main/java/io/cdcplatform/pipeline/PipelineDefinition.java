@@ -12,9 +12,15 @@ import java.util.Optional;
  *
  * @param file the definition's file, as given, for messages
  * @param job the analytics job's settings by option name (e.g. {@code checkpoint-interval})
+ * @param generation what the results depend on, as a digest ({@link Generation})
  */
 public record PipelineDefinition(
-    String name, String file, Source source, List<Analytic> analytics, Map<String, String> job)
+    String name,
+    String file,
+    Source source,
+    List<Analytic> analytics,
+    Map<String, String> job,
+    String generation)
     implements Serializable {
 
   public PipelineDefinition {
@@ -81,6 +87,16 @@ public record PipelineDefinition(
         null,
         "the heartbeat changes every second, so no quiet moment exists to compare it in",
         null);
+  }
+
+  /** The analytics job's Flink job id: this definition's generation's ({@link Generation}). */
+  public String jobId() {
+    return Generation.jobId(generation);
+  }
+
+  /** The FlinkDeployment's redeploy nonce for this definition's generation ({@link Generation}). */
+  public long redeployNonce() {
+    return Generation.redeployNonce(generation);
   }
 
   /** The declared analytics, then the platform's freshness. */

@@ -126,7 +126,8 @@ public final class PipelineDefinitions {
         analytics.add(analytic);
       }
       Map<String, String> job = top.get("job").scalars();
-      return new PipelineDefinition(name, label, source, analytics, job);
+      return new PipelineDefinition(
+          name, label, source, analytics, job, Generation.of(root, folder));
     }
 
     private void claim(Map<String, String> outputs, String output, Analytic analytic) {
