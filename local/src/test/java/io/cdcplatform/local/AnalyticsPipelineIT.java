@@ -882,6 +882,93 @@ class AnalyticsPipelineIT {
   }
 
   /**
+   * The analytics database out of space: the analytics tables are moved to a tablespace on a small
+   * filesystem of their own, which is then filled up, so that PostgreSQL cannot extend their files
+   * ("No space left on device", SQLSTATE 53100). No result is lost, the verdict names the job and
+   * that root cause, and the results are written once there is room again. Mounting the filesystem
+   * needs root (as CI runs); elsewhere the test is skipped, visibly.
+   */
+  @Test
+  @Order(14)
+  void anAnalyticsDatabaseOutOfSpaceLosesNothingAndIsNamed() throws Exception {
+    Path disk = work.resolve("small-disk");
+    Files.createDirectories(disk);
+    Process mount =
+        new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", disk.toString())
+            .redirectErrorStream(true)
+            .start();
+    String said = new String(mount.getInputStream().readAllBytes()).strip();
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        mount.waitFor() == 0, "a small filesystem for the analytics tables: mount said " + said);
+    List<String> tables =
+        List.of(
+            "analytics.status_totals",
+            "analytics.category_revenue_minute",
+            "analytics.customer_value");
+    try {
+      Path space = disk.resolve("tablespace");
+      Files.createDirectories(space);
+      superuser("CREATE TABLESPACE small_disk LOCATION '" + space + "'");
+      for (String table : tables) {
+        superuser("ALTER TABLE " + table + " SET TABLESPACE small_disk");
+      }
+      java.time.Instant since = java.time.Instant.now();
+      long broken = System.nanoTime();
+      Path ballast = disk.resolve("ballast");
+      fill(ballast);
+      IngestReport during;
+      HealthMonitor.Judged named;
+      try {
+        during = runWorkload(2_000, 500);
+        named =
+            awaitChange(
+                since,
+                v ->
+                    v.failingStage().filter(Stage.PROCESSING::equals).isPresent()
+                        && v.ready().message().contains("No space left on device"),
+                Duration.ofSeconds(90));
+      } finally {
+        Files.deleteIfExists(ballast);
+      }
+      assertThat(named.verdict().ready().message())
+          .startsWith("ProcessingReady: job ")
+          .contains("its last failure", "could not extend file");
+      assertThat(
+              queryLong(
+                  "SELECT count(*) FROM analytics.unapplied WHERE kind = 'result-not-stored'"))
+          .as("a database out of space is not a group the table refuses")
+          .isZero();
+      assertHealed(
+          "the analytics database out of space",
+          String.format(
+              java.util.Locale.ROOT,
+              "named in %.1f s (%s)",
+              Duration.between(since, named.at()).toMillis() / 1000.0,
+              named.verdict().ready().message()),
+          during,
+          broken);
+    } finally {
+      for (String table : tables) {
+        superuser("ALTER TABLE IF EXISTS " + table + " SET TABLESPACE pg_default");
+      }
+      superuser("DROP TABLESPACE IF EXISTS small_disk");
+      new ProcessBuilder("umount", disk.toString()).inheritIO().start().waitFor();
+    }
+  }
+
+  /** Writes zeros into {@code file} until its filesystem has no room left. */
+  private static void fill(Path file) throws Exception {
+    byte[] block = new byte[64 * 1024];
+    try (var out = Files.newOutputStream(file)) {
+      while (true) {
+        out.write(block);
+      }
+    } catch (java.io.IOException full) {
+      assertThat(full.getMessage()).as("why writing stopped").containsIgnoringCase("space");
+    }
+  }
+
+  /**
    * A replication slot PostgreSQL invalidates (more WAL behind it than max_slot_wal_keep_size, with
    * capture paused) heals by itself: the verdict names it, the launcher re-snapshots, and the rows
    * deleted, changed and added while nothing was captured all end in the analytics exactly.

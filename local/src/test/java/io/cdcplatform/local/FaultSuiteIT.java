@@ -40,11 +40,11 @@ import org.junit.jupiter.api.io.TempDir;
  * Crashes under continuous writes and during a large source transaction, each healed by the
  * launcher alone: a workload writes throughout, a 20,000-row transaction commits just before the
  * crash (so its changes are on their way through capture, Kafka and the job), and the crash is a
- * {@code kill -9} from outside, which the supervisor answers by starting the process again. For
- * each fault the suite records changes lost and counted twice (the orders in {@code status_totals}
- * against the source's), whether every table ends equal to its oracle, when the verdict named the
- * failing stage and when the tables were equal again, both counted from the crash. The table goes
- * to target/fault-suite.txt.
+ * {@code kill -9} from outside (Connect is also stopped gracefully), which the supervisor answers
+ * by starting the process again. For each fault the suite records changes lost and counted twice
+ * (the orders in {@code status_totals} against the source's), whether every table ends equal to its
+ * oracle, when the verdict named the failing stage and when the tables were equal again, both
+ * counted from the crash. The table goes to target/fault-suite.txt.
  *
  * <p>Faults that must show: Connect and the job are down for several seconds whatever happens; two
  * brokers of three leave the cluster without a quorum and the change topics without their
@@ -115,8 +115,24 @@ class FaultSuiteIT {
         () -> kill(pipeline.connect().process()));
   }
 
+  /**
+   * A graceful stop (SIGTERM, as a rolling restart of the Connect pod sends) while the large
+   * transaction is captured: Connect commits the offsets it has and stops its task mid-transaction;
+   * the restarted task resumes from the slot, which sends the whole transaction again.
+   */
   @Test
   @Order(4)
+  void connectRestartedGracefullyMidTransaction() throws Exception {
+    fault(
+        "Connect mid-transaction (SIGTERM, graceful)",
+        Stage.CAPTURE,
+        true,
+        () ->
+            ProcessHandle.of(pipeline.connect().process().pid()).ifPresent(ProcessHandle::destroy));
+  }
+
+  @Test
+  @Order(5)
   void theJobKilledWhileItHoldsALargeTransaction() throws Exception {
     fault(
         "the Flink job mid-transaction (kill -9)",

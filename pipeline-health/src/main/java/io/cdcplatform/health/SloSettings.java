@@ -21,7 +21,6 @@ public final class SloSettings {
 
   private static final Set<String> KEYS =
       Set.of(MAX_FRESHNESS, MAX_RETAINED_WAL, MAX_CHECKPOINT_AGE, MAX_CONSUMER_LAG);
-  private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
   private static final Pattern QUANTITY = Pattern.compile("(\\d+)(Ki|Mi|Gi|Ti)?");
 
   private SloSettings() {}
@@ -50,17 +49,11 @@ public final class SloSettings {
     if (value == null) {
       return fallback;
     }
-    Matcher match = DURATION.matcher(value.strip());
-    if (!match.matches() || Long.parseLong(match.group(1)) == 0) {
+    try {
+      return io.cdcplatform.pipeline.Durations.positive(value);
+    } catch (IllegalArgumentException e) {
       throw bad(key, value, "a positive duration such as 500ms, 30s, 2m or 1h");
     }
-    long amount = Long.parseLong(match.group(1));
-    return switch (match.group(2)) {
-      case "ms" -> Duration.ofMillis(amount);
-      case "s" -> Duration.ofSeconds(amount);
-      case "m" -> Duration.ofMinutes(amount);
-      default -> Duration.ofHours(amount);
-    };
   }
 
   static long bytes(Map<String, String> settings, String key, long fallback) {
