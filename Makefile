@@ -97,8 +97,8 @@ validate: jdk ## check a pipeline definition (PIPELINE or EXAMPLE) against its d
 
 .PHONY: crd
 crd: jdk ## regenerate the CdcPipeline CRD from its Java model into the chart (helm/cdc-platform/crds)
-	$(MVN) $(MVN_QUIET) -DskipTests -Dspotless.check.skip=true -pl operator-extensions -am process-test-classes
-	cp operator-extensions/target/classes/META-INF/fabric8/cdcpipelines.cdcplatform.io-v1.yml helm/cdc-platform/crds/
+	$(MVN) $(MVN_QUIET) -DskipTests -Dspotless.check.skip=true -pl operator-api -am process-test-classes
+	cp operator-api/target/classes/META-INF/fabric8/cdcpipelines.cdcplatform.io-v1.yml helm/cdc-platform/crds/
 
 .PHONY: manifests
 manifests: jdk ## render manifests/ from the chart with the kind values (never edit manifests/ by hand)

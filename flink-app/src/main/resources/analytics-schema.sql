@@ -92,3 +92,5 @@ CREATE TABLE IF NOT EXISTS analytics.pipeline_generation (
 -- The captured tables of that generation, comma-separated: a later generation may drop tables but
 -- not add one, whose rows from before its capture began are in no change topic.
 ALTER TABLE analytics.pipeline_generation ADD COLUMN IF NOT EXISTS tables text;
+-- The analytics tables that generation wrote: only those may a later generation replace.
+ALTER TABLE analytics.pipeline_generation ADD COLUMN IF NOT EXISTS outputs text;

@@ -63,10 +63,7 @@ final class AnalyticsSchema {
       ensureSchema(db, "analytics");
       statement.execute(ddl);
       Recorded recorded = recorded(db, definition);
-      boolean newGeneration = !definition.generation().equals(recorded.generation());
-      if (newGeneration) {
-        refuseAddedTables(definition, recorded);
-      }
+      refuseAddedTables(definition, recorded);
       for (AnalyticsPlan.Planned plan : plans) {
         Analytic analytic = plan.analytic();
         schemas.add(analytic.table().schema());
@@ -79,7 +76,7 @@ final class AnalyticsSchema {
                 + ")";
         statement.execute(create);
         String problem = shapeProblem(db, plan);
-        if (problem != null && !newGeneration) {
+        if (problem != null && !recorded.replaces(definition, analytic)) {
           throw new DefinitionException(
               PipelineDefinitions.problem(
                   definition, analytic, problem + "; drop the table to have it rebuilt"));
@@ -93,14 +90,16 @@ final class AnalyticsSchema {
           db.prepareStatement(
               "INSERT INTO "
                   + GENERATION
-                  + " (pipeline, generation, tables) VALUES (?, ?, ?) ON CONFLICT (pipeline) DO"
-                  + " UPDATE SET generation = EXCLUDED.generation, tables = EXCLUDED.tables,"
-                  + " started_at = now() WHERE "
+                  + " (pipeline, generation, tables, outputs) VALUES (?, ?, ?, ?) ON CONFLICT"
+                  + " (pipeline) DO UPDATE SET generation = EXCLUDED.generation,"
+                  + " tables = EXCLUDED.tables, outputs = EXCLUDED.outputs, started_at = now()"
+                  + " WHERE "
                   + GENERATION
                   + ".generation <> EXCLUDED.generation")) {
         record.setString(1, definition.name());
         record.setString(2, definition.generation());
         record.setString(3, String.join(",", capturedTables(definition)));
+        record.setString(4, String.join(",", outputTables(definition)));
         record.executeUpdate();
       }
       // Readers (the dashboard, the CdcPipeline reconciler) log in as analytics_reader where it
@@ -138,18 +137,17 @@ final class AnalyticsSchema {
 
   /**
    * Checks, without creating anything, that each analytics table that exists has its shape, unless
-   * the definition is of a new generation, whose start replaces the tables that differ.
+   * the start of this definition's new generation would replace it, and that no table is added to a
+   * pipeline whose capture has begun.
    */
   static void checkExisting(
       Connection db, PipelineDefinition definition, List<AnalyticsPlan.Planned> plans)
       throws SQLException {
     Recorded recorded = recorded(db, definition);
-    if (!definition.generation().equals(recorded.generation())) {
-      refuseAddedTables(definition, recorded);
-      return;
-    }
+    refuseAddedTables(definition, recorded);
     for (AnalyticsPlan.Planned plan : plans) {
-      if (exists(db, plan.analytic().table().qualified())) {
+      if (exists(db, plan.analytic().table().qualified())
+          && !recorded.replaces(definition, plan.analytic())) {
         String problem = shapeProblem(db, plan);
         if (problem != null) {
           throw new DefinitionException(
@@ -161,28 +159,43 @@ final class AnalyticsSchema {
   }
 
   /**
-   * The generation the analytics tables were laid out for and its captured tables; both null when
-   * none is recorded (the pipeline's first start), the tables null when recorded before they were.
+   * The generation the analytics tables were laid out for, its captured tables and the analytics
+   * tables it wrote; all null when none is recorded (the pipeline's first start).
    */
-  record Recorded(String generation, List<String> tables) {}
+  record Recorded(String generation, List<String> tables, List<String> outputs) {
+
+    /**
+     * Whether the start of {@code definition} replaces an analytic's table of another shape: only
+     * in a new generation, and only a table the recorded one wrote. A table nobody recorded is
+     * someone else's and is never dropped.
+     */
+    boolean replaces(PipelineDefinition definition, Analytic analytic) {
+      return generation != null
+          && !generation.equals(definition.generation())
+          && outputs != null
+          && outputs.contains(analytic.table().qualified());
+    }
+  }
 
   static Recorded recorded(Connection db, PipelineDefinition definition) throws SQLException {
     if (!exists(db, GENERATION)) {
-      return new Recorded(null, null);
+      return new Recorded(null, null, null);
     }
     try (PreparedStatement query =
         db.prepareStatement(
-            "SELECT generation, tables FROM " + GENERATION + " WHERE pipeline = ?")) {
+            "SELECT generation, tables, outputs FROM " + GENERATION + " WHERE pipeline = ?")) {
       query.setString(1, definition.name());
       try (ResultSet rs = query.executeQuery()) {
         if (!rs.next()) {
-          return new Recorded(null, null);
+          return new Recorded(null, null, null);
         }
-        String tables = rs.getString(2);
-        return new Recorded(
-            rs.getString(1), tables == null ? null : List.of(tables.split(",", -1)));
+        return new Recorded(rs.getString(1), names(rs.getString(2)), names(rs.getString(3)));
       }
     }
+  }
+
+  private static List<String> names(String commaSeparated) {
+    return commaSeparated == null ? null : List.of(commaSeparated.split(",", -1));
   }
 
   /**
@@ -191,7 +204,7 @@ final class AnalyticsSchema {
    * no change topic and every analytic over it would miss them, silently.
    */
   private static void refuseAddedTables(PipelineDefinition definition, Recorded recorded) {
-    if (recorded.tables() == null) {
+    if (recorded.tables() == null || definition.generation().equals(recorded.generation())) {
       return;
     }
     List<String> added = new ArrayList<>(capturedTables(definition));
@@ -214,6 +227,10 @@ final class AnalyticsSchema {
 
   private static List<String> capturedTables(PipelineDefinition definition) {
     return definition.source().tables().stream().map(t -> t.name().qualified()).toList();
+  }
+
+  private static List<String> outputTables(PipelineDefinition definition) {
+    return definition.allAnalytics().stream().map(a -> a.table().qualified()).toList();
   }
 
   private static boolean exists(Connection db, String table) throws SQLException {

@@ -303,17 +303,20 @@ class CdcPipelineReconcilerTest {
 
   @Test
   void statusIsWrittenOnlyWhenItChanges() throws InterruptedException {
-    // The events of the previous test's recovery may still be arriving: start from a quiet state.
+    // Start from a quiet state: the previous test's recovery events, and the status this test's
+    // healthy stages lead to (a status-only change, such as verification's line, makes no event),
+    // may still be arriving. Quiet means neither moved for a second.
     long events = events().size();
-    for (int i = 0; i < 20; i++) {
-      Thread.sleep(250);
-      long now = events().size();
-      if (now == events) {
-        break;
-      }
-      events = now;
-    }
     String version = pipeline().getMetadata().getResourceVersion();
+    int quietLooks = 0;
+    for (int i = 0; i < 40 && quietLooks < 4; i++) {
+      Thread.sleep(250);
+      long nowEvents = events().size();
+      String nowVersion = pipeline().getMetadata().getResourceVersion();
+      quietLooks = nowEvents == events && nowVersion.equals(version) ? quietLooks + 1 : 0;
+      events = nowEvents;
+      version = nowVersion;
+    }
 
     Thread.sleep(2_000); // several looks at a pipeline that does not change
 

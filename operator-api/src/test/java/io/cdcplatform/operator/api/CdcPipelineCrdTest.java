@@ -1,4 +1,4 @@
-package io.cdcplatform.operator;
+package io.cdcplatform.operator.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,6 +1,5 @@
-package io.cdcplatform.operator;
+package io.cdcplatform.operator.api;
 
-import io.cdcplatform.operator.api.CdcPipeline;
 import io.fabric8.crdv2.generator.CRDGenerator;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceColumnDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
