@@ -239,7 +239,7 @@ public final class AnalyticsJob {
             .name("dead-letter-records")
             .uid("dead-letter-records")
             .setParallelism(1);
-    writeTopics(settings, letters, gathered.topics());
+    writeTopics(settings, sequenced, letters, gathered.topics());
   }
 
   /**
@@ -317,16 +317,24 @@ public final class AnalyticsJob {
 
   /**
    * The job's one Kafka sink: every analytic's topic and the dead letters, in one Kafka transaction
-   * per checkpoint, committed when the checkpoint completes. One transaction instead of one per
-   * topic is what keeps a short checkpoint interval cheap for the brokers (docs/benchmarks.md).
+   * per checkpoint, committed when the checkpoint completes, each record with the source position
+   * the transaction brings the topics to ({@link TopicPositions}). One transaction instead of one
+   * per topic is what keeps a short checkpoint interval cheap for the brokers (docs/benchmarks.md).
    */
   private static void writeTopics(
-      JobSettings settings, DataStream<TopicRecord> letters, List<DataStream<TopicRecord>> topics) {
+      JobSettings settings,
+      SingleOutputStreamOperator<Change> sequenced,
+      DataStream<TopicRecord> letters,
+      List<DataStream<TopicRecord>> topics) {
     DataStream<TopicRecord> records = letters;
     for (DataStream<TopicRecord> topic : topics) {
       records = records.union(topic);
     }
     records
+        .connect(sequenced.getSideOutput(TransactionSequencer.POSITIONS))
+        .transform("topic-positions", TypeInformation.of(TopicRecord.class), new TopicPositions())
+        .uid("topic-positions")
+        .setParallelism(1)
         .sinkTo(
             KafkaSink.<TopicRecord>builder()
                 .setBootstrapServers(settings.kafkaBootstrapServers())

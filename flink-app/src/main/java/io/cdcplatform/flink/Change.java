@@ -34,6 +34,11 @@ public final class Change implements Serializable {
   public long txId = -1;
   public long txOrder;
 
+  // The commit LSN of the change's transaction, set when the sequencer passes the transaction on
+  // (from its END); 0 when unknown. A snapshot read of the row taken after that commit already
+  // holds the change (ChangeRouter).
+  public long commitLsn;
+
   // A snapshot read of the heartbeat row that marks a new snapshot after the slot was lost: every
   // row version older than this WAL position is superseded (PipelineDefinition.RESNAPSHOT_COLUMN);
   // 0 otherwise.

@@ -128,7 +128,9 @@ final class ChangeRouter extends KeyedBroadcastProcessFunction<String, Change, C
       truncatedDropped.inc();
       return;
     }
-    if (change.op.equals("r") ? !firstRead(table, change) : !firstStreamed(change)) {
+    if (change.op.equals("r")
+        ? !firstRead(table, change)
+        : heldByItsRead(change) || !firstStreamed(change)) {
       duplicates.inc();
       return;
     }
@@ -160,6 +162,18 @@ final class ChangeRouter extends KeyedBroadcastProcessFunction<String, Change, C
     }
     lastRead.update(change.lsn);
     return true;
+  }
+
+  /**
+   * Whether a streamed change is already in the snapshot read applied under its key: its
+   * transaction committed before that snapshot's position. Snapshot reads go past the transactions
+   * the sequencer still holds, so a read can come before an older change of its row, which must not
+   * then replace it (on a replay of the change topics through a re-snapshot, say). A change whose
+   * commit is unknown (0) is not judged so.
+   */
+  private boolean heldByItsRead(Change change) throws IOException {
+    Long read = lastRead.value();
+    return change.commitLsn != 0 && read != null && change.commitLsn < read;
   }
 
   /**

@@ -239,7 +239,7 @@ final class TransactionSequencer extends AbstractStreamOperator<Change>
       Open open = state.open.remove(end.txId);
       if (open != null) {
         redeliveries.inc(open.changes.size());
-        release(open);
+        release(open, end.commitLsn);
         advanceWatermark();
       }
       return;
@@ -290,7 +290,7 @@ final class TransactionSequencer extends AbstractStreamOperator<Change>
       return;
     }
     if (open != null) {
-      release(open);
+      release(open, end.commitLsn);
     }
     state.position = new SourcePosition(end);
     transactionsApplied.inc();
@@ -316,7 +316,7 @@ final class TransactionSequencer extends AbstractStreamOperator<Change>
       Withheld next = state.withheld.pollFirst();
       state.withheldIds.remove(next.end().txId);
       if (next.open() != null) {
-        release(next.open());
+        release(next.open(), next.end().commitLsn);
       }
       state.position = new SourcePosition(next.end());
       transactionsApplied.inc();
@@ -372,9 +372,14 @@ final class TransactionSequencer extends AbstractStreamOperator<Change>
     return 0;
   }
 
-  private void release(Open open) {
+  /**
+   * Passes on a transaction's changes, each with the transaction's commit LSN ({@code 0} when its
+   * END never came).
+   */
+  private void release(Open open, long commitLsn) {
     for (Held held : open.changes.values()) {
       state.heldTimestamps.computeIfPresent(held.timestamp(), (t, n) -> n == 1 ? null : n - 1);
+      held.change().commitLsn = commitLsn;
       emit(held.change(), held.timestamp());
     }
   }
@@ -428,7 +433,7 @@ final class TransactionSequencer extends AbstractStreamOperator<Change>
           open.changes.size(),
           id,
           timeoutMillis);
-      release(open);
+      release(open, 0);
     }
     advanceWatermark();
     schedule();

@@ -129,6 +129,23 @@ class ChangeRouterTest {
   }
 
   /**
+   * A snapshot read passes the transactions the sequencer still holds, so an older change of the
+   * row may come after it (a replay through a re-snapshot): a change whose transaction committed
+   * before the snapshot is in the read already and is dropped; one committed after it is applied.
+   */
+  @Test
+  void aChangeCommittedBeforeTheSnapshotThatReadItsRowIsNotAppliedOverTheRead() throws Exception {
+    change(ITEMS, "r", 1000, null, row(1, "snapshot"));
+    streamed(ITEMS, 900, 950, row(1, "old"), row(1, "older than the snapshot"));
+
+    assertThat(net(ITEMS)).containsExactly("+I[1, snapshot]");
+
+    streamed(ITEMS, 990, 1010, row(1, "snapshot"), row(1, "after the snapshot"));
+
+    assertThat(net(ITEMS)).containsExactly("+I[1, after the snapshot]");
+  }
+
+  /**
    * After the slot lost WAL, a new snapshot's heartbeat read marks the position below which every
    * row version is superseded: rows deleted while nothing was captured leave the tables, changes of
    * the lost slot still on their way are dropped, and the snapshot's rows and what the new slot
@@ -174,6 +191,20 @@ class ChangeRouterTest {
 
   private void change(TableLayout table, String op, long lsn, Object[] before, Object[] after)
       throws Exception {
+    harness.processElement(new StreamRecord<>(decoded(table, op, lsn, before, after), lsn));
+  }
+
+  /** An update of a transaction committed at {@code commitLsn}, as the sequencer passes it on. */
+  private void streamed(
+      TableLayout table, long lsn, long commitLsn, Object[] before, Object[] after)
+      throws Exception {
+    Change change = decoded(table, "u", lsn, before, after);
+    change.commitLsn = commitLsn;
+    harness.processElement(new StreamRecord<>(change, lsn));
+  }
+
+  private static Change decoded(
+      TableLayout table, String op, long lsn, Object[] before, Object[] after) {
     Change change = new Change();
     change.table = table.index();
     change.op = op;
@@ -182,7 +213,7 @@ class ChangeRouterTest {
     change.before = before;
     change.after = after;
     change.key = ChangeDecoder.key(table, after != null ? after : before);
-    harness.processElement(new StreamRecord<>(change, lsn));
+    return change;
   }
 
   private void truncate(TableLayout table, long lsn) throws Exception {

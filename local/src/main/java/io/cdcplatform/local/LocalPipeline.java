@@ -37,11 +37,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * Runs the pipeline on this machine, each stage a separate OS process and healthy before the next
- * starts: PostgreSQL, three Kafka brokers, Kafka Connect with the Debezium connector, the ingest
- * job. Judges the whole pipeline every few seconds (the same probes and evaluation as the
- * CdcPipeline reconciler) and serves the verdict over HTTP; prints a status line periodically; on
- * Ctrl-C or SIGTERM stops the stages in reverse order.
+ * Runs the pipeline on this machine as a list of {@link Stage}s, each healthy before the next
+ * starts: PostgreSQL, three Kafka brokers, Kafka Connect with the Debezium connector, the analytics
+ * job, the ingest job, each a separate OS process. Judges the whole pipeline every few seconds (the
+ * same probes and evaluation as the CdcPipeline reconciler) and serves the verdict over HTTP;
+ * prints a status line periodically; on Ctrl-C or SIGTERM stops the stages in reverse order.
  */
 @Command(
     name = "local-pipeline",
@@ -189,6 +189,7 @@ public final class LocalPipeline implements Callable<Integer> {
   private final PrintStream out = System.out;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final Object lifecycle = new Object();
+  private final List<Stage> started = new ArrayList<>();
   private boolean stopping;
   private String failure;
   private LocalPostgres postgres;
@@ -305,20 +306,14 @@ public final class LocalPipeline implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(new Thread(this::stopAll, "local-pipeline-stop"));
     long start = System.nanoTime();
     try {
-      startPostgres(work);
-      startKafka(cluster, chart);
-      startConnect(runtime, chart, work);
-      startSlotRecovery(chart);
-      if (startAnalytics) {
-        startAnalytics(chart, work);
-      }
-      if (startIngest) {
-        startIngest(work);
-      }
-      if (startAnalytics) {
-        startHealth(chart);
-        startVerification();
-        startDashboard();
+      for (Stage stage : stages(chart, cluster, runtime, work)) {
+        synchronized (lifecycle) {
+          if (stopping) {
+            throw new IllegalStateException("stopped before " + stage.name() + " started");
+          }
+          started.add(stage);
+        }
+        stage.start();
       }
     } catch (RuntimeException e) {
       failure = e.getMessage();
@@ -334,6 +329,65 @@ public final class LocalPipeline implements Callable<Integer> {
       out.println("local pipeline: open the dashboard at " + dashboardUrl());
     }
     return chart;
+  }
+
+  /**
+   * The stages of this run in the order they start, each ready before the next: the source, the
+   * brokers, Connect with the connector, the slot's watch, then as asked the job, the workload, and
+   * the verdict, continuous verification and the dashboard. {@link #stopAll} stops the ones started
+   * in reverse order.
+   */
+  private List<Stage> stages(
+      ChartFiles chart, LocalKafkaCluster cluster, KafkaRuntime runtime, Path work) {
+    List<Stage> stages = new ArrayList<>();
+    stages.add(Stage.of("postgres", () -> startPostgres(work), this::stopPostgres));
+    stages.add(Stage.of("kafka", () -> startKafka(cluster, chart), this::stopKafka));
+    stages.add(
+        Stage.of(
+            "connect",
+            () -> startConnect(runtime, chart, work),
+            () -> stopProcess("connect", connect == null ? null : connect.process())));
+    stages.add(
+        Stage.of(
+            "slot recovery",
+            () -> startSlotRecovery(chart),
+            () -> {
+              if (slotRecovery != null) {
+                slotRecovery.close();
+              }
+            }));
+    if (startAnalytics) {
+      stages.add(
+          Stage.of(
+              "flink",
+              () -> startAnalytics(chart, work),
+              () -> stopProcess("flink", flink == null ? null : flink.process())));
+    }
+    if (startIngest) {
+      stages.add(Stage.of("ingest", () -> startIngest(work), this::stopIngest));
+    }
+    if (startAnalytics) {
+      stages.add(Stage.of("health", () -> startHealth(chart), this::stopHealth));
+      stages.add(
+          Stage.of(
+              "verification",
+              this::startVerification,
+              () -> {
+                if (verification != null) {
+                  verification.close();
+                }
+              }));
+      stages.add(
+          Stage.of(
+              "dashboard",
+              this::startDashboard,
+              () -> {
+                if (dashboard != null) {
+                  dashboard.close();
+                }
+              }));
+    }
+    return stages;
   }
 
   /** Why {@link #start()} returned null: the failed stage's message; null when it did not fail. */
@@ -715,56 +769,32 @@ public final class LocalPipeline implements Callable<Integer> {
 
   /** Stops the stages in reverse order of start; safe to call twice and from a shutdown hook. */
   void stopAll() {
+    List<Stage> toStop;
     synchronized (lifecycle) {
       if (stopping) {
         return;
       }
       stopping = true;
+      toStop = new ArrayList<>(started);
     }
     stopped.countDown();
     out.println("local pipeline: stopping");
-    if (dashboard != null) {
-      dashboard.close();
+    java.util.Collections.reverse(toStop);
+    boolean interrupted = false;
+    for (Stage stage : toStop) {
+      try {
+        stage.stop();
+      } catch (InterruptedException e) {
+        // Every stage is still stopped; the interrupt is kept for the caller.
+        interrupted = true;
+      }
     }
-    if (verification != null) {
-      verification.close();
-    }
-    if (healthEndpoint != null) {
-      healthEndpoint.close();
-    }
-    if (health != null) {
-      health.close();
-    }
-    if (slotRecovery != null) {
-      slotRecovery.close();
-    }
-    try {
-      if (workload != null) {
-        workload.close();
-        out.println("local pipeline: workload stopped");
-      }
-      if (ingest != null) {
-        out.println("local pipeline: ingest stopped (exit code " + ingest.stop(STOP_GRACE) + ")");
-      }
-      if (flink != null && flink.process() != null) {
-        out.println(
-            "local pipeline: flink stopped (exit code " + flink.process().stop(STOP_GRACE) + ")");
-      }
-      if (connect != null && connect.process() != null) {
-        out.println(
-            "local pipeline: connect stopped (exit code "
-                + connect.process().stop(STOP_GRACE)
-                + ")");
-      }
-      if (admin != null) {
-        admin.close(Duration.ofSeconds(2));
-      }
-      if (kafka != null) {
-        kafka.stop(STOP_GRACE, out);
-      }
-    } catch (InterruptedException e) {
+    if (interrupted) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  private void stopPostgres() {
     if (postgresSupervisor != null) {
       postgresSupervisor.close();
     }
@@ -778,6 +808,39 @@ public final class LocalPipeline implements Callable<Integer> {
       } catch (IOException e) {
         out.println("local pipeline: postgres did not stop cleanly: " + e.getMessage());
       }
+    }
+  }
+
+  private void stopKafka() throws InterruptedException {
+    if (admin != null) {
+      admin.close(Duration.ofSeconds(2));
+    }
+    if (kafka != null) {
+      kafka.stop(STOP_GRACE, out);
+    }
+  }
+
+  private void stopIngest() throws InterruptedException {
+    if (workload != null) {
+      workload.close();
+      out.println("local pipeline: workload stopped");
+    }
+    stopProcess("ingest", ingest);
+  }
+
+  private void stopHealth() {
+    if (healthEndpoint != null) {
+      healthEndpoint.close();
+    }
+    if (health != null) {
+      health.close();
+    }
+  }
+
+  private void stopProcess(String name, SupervisedChild process) throws InterruptedException {
+    if (process != null) {
+      out.println(
+          "local pipeline: " + name + " stopped (exit code " + process.stop(STOP_GRACE) + ")");
     }
   }
 

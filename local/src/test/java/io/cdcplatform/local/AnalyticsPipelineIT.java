@@ -98,6 +98,58 @@ class AnalyticsPipelineIT {
     assertConvergesToOracles(oracles, report, "after a clean run");
     assertThat(rowCount("analytics.category_revenue_minute")).isGreaterThan(1);
     assertThat(rowCount("analytics.customer_value")).isGreaterThan(10);
+    for (Oracles.Oracle oracle : oracles) {
+      assertTopicCarriesTheSourcePosition(oracle.table());
+    }
+  }
+
+  /**
+   * Every record of a result topic carries the source position its Kafka transaction brought the
+   * topics to, once a streamed transaction was applied: in each partition the positions never go
+   * back, and the newest is one the analytics tables have reached too.
+   */
+  private static void assertTopicCarriesTheSourcePosition(String topic) throws Exception {
+    java.util.Map<Integer, Long> newest = new HashMap<>();
+    long stamped = 0;
+    for (ConsumerRecord<String, String> record : committedRecords(topic)) {
+      var txid = record.headers().lastHeader(io.cdcplatform.flink.TopicRecord.TXID_HEADER);
+      var lsn = record.headers().lastHeader(io.cdcplatform.flink.TopicRecord.COMMIT_LSN_HEADER);
+      Long before = newest.get(record.partition());
+      if (txid == null || lsn == null) {
+        assertThat(before)
+            .as(topic + "@" + record.offset() + ": no position after records that had one")
+            .isNull();
+        continue;
+      }
+      long position = lsnValue(new String(lsn.value(), java.nio.charset.StandardCharsets.US_ASCII));
+      assertThat(
+              Long.parseLong(new String(txid.value(), java.nio.charset.StandardCharsets.US_ASCII)))
+          .isPositive();
+      if (before != null) {
+        assertThat(position)
+            .as(topic + "@" + record.offset() + ": position")
+            .isGreaterThanOrEqualTo(before);
+      }
+      newest.put(record.partition(), position);
+      stamped++;
+    }
+    assertThat(stamped).as("records of " + topic + " with a source position").isPositive();
+    long tables;
+    try (Connection db = pipeline.postgres().superuserConnection();
+        Statement sql = db.createStatement();
+        ResultSet rs = sql.executeQuery("SELECT commit_lsn::text FROM analytics.source_position")) {
+      assertThat(rs.next()).isTrue();
+      tables = lsnValue(rs.getString(1));
+    }
+    assertThat(java.util.Collections.max(newest.values()))
+        .as("the newest position of " + topic + " against the tables'")
+        .isLessThanOrEqualTo(tables);
+  }
+
+  /** An LSN as PostgreSQL writes it ({@code 16/B374D848}) as a number. */
+  private static long lsnValue(String text) {
+    String[] parts = text.split("/");
+    return (Long.parseLong(parts[0], 16) << 32) | Long.parseLong(parts[1], 16);
   }
 
   @Test
@@ -884,9 +936,10 @@ class AnalyticsPipelineIT {
   /**
    * The analytics database out of space: the analytics tables are moved to a tablespace on a small
    * filesystem of their own, which is then filled up, so that PostgreSQL cannot extend their files
-   * ("No space left on device", SQLSTATE 53100). No result is lost, the verdict names the job and
-   * that root cause, and the results are written once there is room again. Mounting the filesystem
-   * needs root (as CI runs); elsewhere the test is skipped, visibly.
+   * ("No space left on device", SQLSTATE 53100) when a thousand new customers pay. No result is
+   * lost, the verdict names the job and that root cause, and the results are written once there is
+   * room again. Mounting the filesystem needs root (as CI runs); elsewhere the test is skipped,
+   * visibly.
    */
   @Test
   @Order(14)
@@ -919,7 +972,17 @@ class AnalyticsPipelineIT {
       IngestReport during;
       HealthMonitor.Judged named;
       try {
-        during = runWorkload(2_000, 500);
+        // A thousand new paying customers: the tables must grow, whatever room pruning left.
+        superuser(
+            "INSERT INTO shop.customers (id, name, email, country, created_at)"
+                + " SELECT g, 'bulk ' || g, 'bulk' || g || '@example.com', 'NL', now()"
+                + " FROM generate_series((SELECT max(id) FROM shop.customers) + 1,"
+                + " (SELECT max(id) FROM shop.customers) + 1000) g",
+            "INSERT INTO shop.orders (id, customer_id, product_id, quantity, amount, status,"
+                + " created_at) SELECT o + c.id, c.id, (SELECT min(id) FROM shop.products), 1,"
+                + " 10.00, 'PAID', now() FROM shop.customers c,"
+                + " (SELECT max(id) AS o FROM shop.orders) m WHERE c.name LIKE 'bulk %'");
+        during = runWorkload(600, 300);
         named =
             awaitChange(
                 since,
