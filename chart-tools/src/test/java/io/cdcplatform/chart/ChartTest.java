@@ -291,7 +291,7 @@ class ChartTest {
                 + "\"}");
     String job =
         ofKind(kind, "Job").stream()
-            .filter(j -> j.at("/metadata/name").asText().endsWith("-source-setup"))
+            .filter(j -> j.at("/metadata/name").asText().contains("-source-setup-"))
             .findFirst()
             .orElseThrow()
             .toString();
@@ -600,7 +600,12 @@ class ChartTest {
           o.path("kind").asText() + "/" + o.at("/metadata/name").asText(),
           Integer.parseInt(o.at("/metadata/annotations").path(RenderManifests.WAVE).asText()));
     }
-    int job = waves.get("Job/cdc-platform-source-setup");
+    int job =
+        waves.entrySet().stream()
+            .filter(e -> e.getKey().startsWith("Job/cdc-platform-source-setup-"))
+            .findFirst()
+            .orElseThrow()
+            .getValue();
     assertThat(job).isGreaterThan(waves.get("StatefulSet/cdc-platform-postgres"));
     assertThat(job).isGreaterThan(waves.get("Deployment/cdc-platform-ingest"));
     assertThat(job).isLessThan(waves.get("KafkaConnector/cdc-platform-postgres-source"));

@@ -112,6 +112,12 @@ class PipelineRenderingTest {
     assertThat(deployment.at("/job/savepointRedeployNonce").asLong())
         .isEqualTo(definition.redeployNonce());
     assertThat(deployment.at("/job").has("initialSavepointPath")).isFalse();
+    // Source setup runs again for every generation: a Job is immutable and runs once.
+    assertThat(
+            rendered.stream()
+                .filter(o -> o.path("kind").asText().equals("Job"))
+                .map(o -> o.at("/metadata/name").asText()))
+        .containsExactly(Chart.RELEASE + "-source-setup-" + definition.jobId().substring(0, 8));
     ObjectNode configMap =
         rendered.stream()
             .filter(o -> o.path("kind").asText().equals("ConfigMap"))
