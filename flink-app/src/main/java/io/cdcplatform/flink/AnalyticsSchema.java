@@ -23,10 +23,11 @@ import org.apache.flink.table.catalog.Column;
  * one table per analytic with the columns and types of its result (and the window's two markers).
  *
  * <p>An existing table of another shape is replaced when the definition is of a new generation
- * ({@link io.cdcplatform.pipeline.Generation}): its analytic changed, and the job computes it
- * afresh from the change topics. Within one generation it is refused by name: someone else changed
- * the table, and the job never writes into a table whose columns no longer mean what the analytic
- * computes. The generation the tables were laid out for is recorded in {@code
+ * ({@link io.cdcplatform.pipeline.Generation}) and the recorded generation wrote that table: its
+ * analytic changed, and the job computes it afresh from the change topics. Otherwise it is refused
+ * by name: someone else made or changed the table, and the job never writes into a table whose
+ * columns no longer mean what the analytic computes. The generation the tables were laid out for,
+ * its captured tables and the tables it wrote are recorded in {@code
  * analytics.pipeline_generation}.
  */
 final class AnalyticsSchema {
