@@ -30,13 +30,23 @@ import org.slf4j.LoggerFactory;
  * interleaving with other transactions. This operator (one instance for the job) holds each
  * streamed change until its transaction is complete and every transaction committed before it has
  * been passed on: Debezium's END record (first input, in commit order on a one-partition topic)
- * says how many changes of the captured tables the transaction holds, each change carries its
- * transaction's id and its place in it ({@code total_order}, which also tells a redelivered change
- * from a new one). A transaction is then passed on in one go, so no checkpoint barrier falls inside
- * it, and after each checkpoint's last transaction the position reached goes to {@link #POSITIONS}
- * for the sinks to commit with the results. Aligned checkpoints therefore cut the whole dataflow at
- * a commit boundary of the source: every result a checkpoint commits reflects exactly the
- * transactions up to its position.
+ * says how many changes of the captured tables the transaction holds, and each change carries its
+ * transaction's id. A change's place in its transaction is its WAL position, then its table and row
+ * (one WAL record can hold several rows, as COPY writes them), which also tells a redelivered
+ * change from a new one. Debezium's {@code total_order} is not used for that: a connector that
+ * restarts inside a transaction without a new task (PostgreSQL went away under it, say) numbers the
+ * rest of the transaction from 1 again, and its END counts only those; counting places instead
+ * keeps every change, where orders would have taken the renumbered ones for redeliveries and lost
+ * them. The END's count is then that of the last run, which began at the latest change numbered 1:
+ * a transaction is complete when that many changes are held from that change's WAL position on.
+ * (Should that first change still be on its way when the END and an earlier run's changes have
+ * come, the transaction can go on before the rest of the last run, which then goes on change by
+ * change as it comes: the tables end exact, but that one transaction was not applied in one go.) A
+ * transaction is then passed on in one go, so no checkpoint barrier falls inside it, and after each
+ * checkpoint's last transaction the position reached goes to {@link #POSITIONS} for the sinks to
+ * commit with the results. Aligned checkpoints therefore cut the whole dataflow at a commit
+ * boundary of the source: every result a checkpoint commits reflects exactly the transactions up to
+ * its position.
  *
  * <p>The watermark is held below the oldest change held, so a change is never late for having
  * waited here. Snapshot reads (which belong to no transaction), changes of transactions already
@@ -93,11 +103,76 @@ final class TransactionSequencer extends AbstractStreamOperator<Change>
   /** A change held, with its timestamp in the stream. */
   private record Held(Change change, long timestamp) implements Serializable {}
 
+  /** Where a change is in its transaction: its WAL position, then its table and row. */
+  private record Place(long lsn, int table, String key) implements Comparable<Place>, Serializable {
+
+    static Place of(Change change) {
+      return new Place(change.lsn, change.table, change.key == null ? "" : change.key);
+    }
+
+    @Override
+    public int compareTo(Place other) {
+      int byLsn = Long.compare(lsn, other.lsn);
+      if (byLsn != 0) {
+        return byLsn;
+      }
+      int byTable = Integer.compare(table, other.table);
+      return byTable != 0 ? byTable : key.compareTo(other.key);
+    }
+  }
+
   /** The changes of one transaction seen so far, by their place in it. */
   private static final class Open implements Serializable {
     private static final long serialVersionUID = 1L;
-    final TreeMap<Long, Held> changes = new TreeMap<>();
+    TreeMap<Place, Held> changes = new TreeMap<>();
     long lastArrival;
+    // Where Debezium's last run through the transaction began (the latest WAL position of a change
+    // it numbered 1), and how many changes are held from there on: what its END counts.
+    long runStart = Long.MIN_VALUE;
+    int inRun;
+
+    /** Keeps a change not held yet; notes where a run began. Returns false for a redelivery. */
+    boolean hold(Change change, Held held) {
+      boolean added = changes.putIfAbsent(Place.of(change), held) == null;
+      if (change.txOrder == 1 && change.lsn > runStart) {
+        runStart = change.lsn;
+        recount();
+      } else if (added && change.lsn >= runStart) {
+        inRun++;
+      }
+      return added;
+    }
+
+    void recount() {
+      inRun = 0;
+      for (Place place : changes.keySet()) {
+        if (place.lsn() >= runStart) {
+          inRun++;
+        }
+      }
+    }
+
+    /**
+     * A checkpoint of an earlier version kept the changes by Debezium's order in the transaction;
+     * each held change knows its place, so they are kept by it again.
+     */
+    void keepByPlace() {
+      Object first = changes.isEmpty() ? null : ((TreeMap<?, ?>) changes).firstKey();
+      if (first != null && !(first instanceof Place)) {
+        TreeMap<Place, Held> byPlace = new TreeMap<>();
+        for (Held held : changes.values()) {
+          byPlace.putIfAbsent(Place.of(held.change()), held);
+        }
+        changes = byPlace;
+        runStart = Long.MIN_VALUE;
+        for (Held held : changes.values()) {
+          if (held.change().txOrder == 1) {
+            runStart = Math.max(runStart, held.change().lsn);
+          }
+        }
+      }
+      recount();
+    }
   }
 
   /** A transaction complete and in commit order, held back by a verification round. */
@@ -166,6 +241,8 @@ final class TransactionSequencer extends AbstractStreamOperator<Change>
       for (byte[] bytes : stored.get()) {
         state = (State) JavaBytes.read(bytes);
       }
+      state.open.values().forEach(Open::keepByPlace);
+      state.withheld.forEach(w -> w.open().keepByPlace());
     }
   }
 
@@ -219,7 +296,7 @@ final class TransactionSequencer extends AbstractStreamOperator<Change>
     }
     Open open = state.open.computeIfAbsent(change.txId, id -> new Open());
     open.lastArrival = now();
-    if (open.changes.putIfAbsent(change.txOrder, new Held(change, timestamp)) == null) {
+    if (open.hold(change, new Held(change, timestamp))) {
       state.heldTimestamps.merge(timestamp, 1, Integer::sum);
     } else {
       redeliveries.inc();
@@ -254,7 +331,7 @@ final class TransactionSequencer extends AbstractStreamOperator<Change>
     while (!state.ends.isEmpty()) {
       TransactionEnd head = state.ends.peekFirst();
       Open open = state.open.get(head.txId);
-      if ((open == null ? 0 : open.changes.size()) < head.changes) {
+      if ((open == null ? 0 : open.inRun) < head.changes) {
         break;
       }
       apply(head);

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Predicate;
@@ -230,6 +231,56 @@ final class TestPipelines {
             + limit.toSeconds()
             + " s; the last: "
             + io.cdcplatform.health.VerdictDocument.line(monitor.latest().verdict()));
+  }
+
+  /**
+   * The first verdict change at or after {@code since} that matches, waiting up to {@code limit}.
+   * Unlike {@link #awaitVerdict}, a verdict that has already passed counts: every change the
+   * monitor recorded is looked at, then the latest.
+   */
+  static HealthMonitor.Judged awaitChange(
+      HealthMonitor monitor,
+      Instant since,
+      Predicate<io.cdcplatform.health.Verdict> matches,
+      Duration limit)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (System.nanoTime() < deadline) {
+      Optional<HealthMonitor.Judged> seen = firstChange(monitor, since, matches);
+      if (seen.isPresent()) {
+        return seen.get();
+      }
+      Thread.sleep(250);
+    }
+    throw new AssertionError(
+        "no such verdict within "
+            + limit.toSeconds()
+            + " s; the last: "
+            + io.cdcplatform.health.VerdictDocument.line(monitor.latest().verdict()));
+  }
+
+  /**
+   * The first recorded verdict at or after {@code since} that matches, if any. A change is recorded
+   * when a condition's status or reason changes; a new message under the same reason shows only in
+   * the latest verdict, which is looked at last.
+   */
+  static Optional<HealthMonitor.Judged> firstChange(
+      HealthMonitor monitor, Instant since, Predicate<io.cdcplatform.health.Verdict> matches) {
+    List<HealthMonitor.Judged> seen = new ArrayList<>(monitor.changes());
+    seen.add(monitor.latest());
+    return seen.stream()
+        .filter(j -> !j.at().isBefore(since) && matches.test(j.verdict()))
+        .findFirst();
+  }
+
+  /** Runs each statement as the local PostgreSQL's superuser, on one connection. */
+  static void superuser(LocalPipeline pipeline, String... statements) throws Exception {
+    try (java.sql.Connection db = pipeline.postgres().superuserConnection();
+        java.sql.Statement sql = db.createStatement()) {
+      for (String statement : statements) {
+        sql.execute(statement);
+      }
+    }
   }
 
   /** Writes a test's figures to local/target/{@code name} and prints them. */
