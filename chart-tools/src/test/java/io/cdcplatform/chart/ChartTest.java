@@ -260,9 +260,16 @@ class ChartTest {
         assertThat(verbs).isEqualTo("[\"get\",\"patch\",\"update\"]");
       } else if (resources.contains("events")) {
         assertThat(verbs).isEqualTo("[\"create\",\"patch\"]");
+      } else if (verbs.contains("patch") && resources.contains("kafkaconnectors")) {
+        // Re-snapshotting a lost slot: its own connector's state and offsets annotation only.
+        assertThat(resources).isEqualTo("[\"kafkaconnectors\"]");
+        assertThat(verbs).isEqualTo("[\"patch\",\"update\"]");
+        assertThat(rule.path("resourceNames").toString())
+            .isEqualTo("[\"cdc-platform-postgres-source\"]");
       } else if (resources.contains("secrets")) {
         assertThat(verbs).isEqualTo("[\"get\"]");
-        assertThat(rule.path("resourceNames")).hasSize(4);
+        assertThat(rule.path("resourceNames")).hasSize(5);
+        assertThat(rule.path("resourceNames").toString()).contains("\"cdc-capture-credentials\"");
       } else if (resources.contains("configmaps")) {
         assertThat(verbs).isEqualTo("[\"get\"]");
         assertThat(rule.path("resourceNames").toString()).isEqualTo("[\"cdc-platform-pipeline\"]");
@@ -270,6 +277,39 @@ class ChartTest {
         assertThat(verbs).as(resources).isEqualTo("[\"get\",\"list\",\"watch\"]");
       }
     }
+  }
+
+  /**
+   * The reconciler re-snapshots a lost slot as the role that captures (the connector's login) and
+   * marks it in the heartbeat table of the definition the job runs; turned off, the spec and the
+   * write permission both go.
+   */
+  @Test
+  void reSnapshotsUseTheCaptureLoginAndTheJobsDefinition() throws Exception {
+    List<ObjectNode> kind = RENDERED.get("kind");
+    JsonNode resnapshot = ofKind(kind, "CdcPipeline").getFirst().at("/spec/resnapshot");
+    JsonNode connector = ofKind(kind, "KafkaConnector").getFirst();
+    assertThat(connector.toString())
+        .contains("/" + resnapshot.path("credentialsSecret").asText() + ":password}");
+    assertThat(ofKind(kind, "CdcPipeline").getFirst().at("/spec/capture/connector").asText())
+        .isEqualTo(connector.at("/metadata/name").asText());
+    JsonNode flink = ofKind(kind, "FlinkDeployment").getFirst();
+    assertThat(flink.toString())
+        .contains(
+            "\"configMap\":{\"name\":\"" + resnapshot.path("definitionConfigMap").asText() + "\"}");
+
+    List<ObjectNode> off =
+        Chart.objects(CHART.templateWith("reconciler:\n  resnapshotLostSlot: false\n"));
+    assertThat(ofKind(off, "CdcPipeline").getFirst().at("/spec/resnapshot").isMissingNode())
+        .isTrue();
+    assertThat(
+            ofKind(off, "Role").stream()
+                .filter(r -> r.at("/metadata/name").asText().endsWith("-reconciler"))
+                .findFirst()
+                .orElseThrow()
+                .toString())
+        .doesNotContain("cdc-platform-postgres-source")
+        .doesNotContain("cdc-capture-credentials");
   }
 
   @Test

@@ -55,6 +55,7 @@ public final class CdcPipelineReconciler implements Reconciler<CdcPipeline> {
   private final PipelineMetrics metrics;
   private final Clock clock;
   private final Pace pace;
+  private final Resnapshots resnapshots;
 
   CdcPipelineReconciler(StageProbes probes, PipelineMetrics metrics, Clock clock, Pace pace) {
     this.probes = probes;
@@ -62,6 +63,7 @@ public final class CdcPipelineReconciler implements Reconciler<CdcPipeline> {
     this.metrics = metrics;
     this.clock = clock;
     this.pace = pace;
+    this.resnapshots = new Resnapshots(probes);
   }
 
   @Override
@@ -99,9 +101,18 @@ public final class CdcPipelineReconciler implements Reconciler<CdcPipeline> {
             pipeline.getMetadata().getNamespace(), pipeline.getMetadata().getName(), verdict);
         next = StatusRecorder.next(previous, verdict, generation, now);
         next.setVerification(probes.verification(pipeline, spec));
+        next.setResnapshot(
+            resnapshots.look(
+                context.getClient(),
+                pipeline,
+                spec,
+                verdict,
+                context.getSecondaryResource(KafkaConnector.class).orElse(null),
+                now));
         ready = verdict.ready().isTrue();
       } catch (SpecSettings.InvalidSpecException e) {
         next = StatusRecorder.invalid(previous, e.getMessage(), generation, now);
+        next.setResnapshot(previous == null ? null : previous.getResnapshot());
         ready = false;
       }
       Duration again = ready ? pace.ready() : pace.notReady();

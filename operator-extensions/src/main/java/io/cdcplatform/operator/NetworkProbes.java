@@ -11,8 +11,15 @@ import io.cdcplatform.health.SourceObservation;
 import io.cdcplatform.health.TransportObservation;
 import io.cdcplatform.operator.api.CdcPipeline;
 import io.cdcplatform.operator.api.CdcPipelineSpec;
+import io.cdcplatform.operator.api.ResnapshotSpec;
+import io.cdcplatform.pipeline.PipelineDefinition;
+import io.cdcplatform.source.LostSlot;
+import io.cdcplatform.source.SourceSetupException;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -47,6 +54,38 @@ final class NetworkProbes implements StageProbes {
       if (!keys.contains(key)) {
         probes.remove(key).kafka().close();
       }
+    }
+  }
+
+  @Override
+  public String releaseLostSlot(CdcPipeline pipeline, CdcPipelineSpec spec) {
+    ResnapshotSpec wanted = spec.getResnapshot();
+    String namespace = pipeline.getMetadata().getNamespace();
+    Secret login = Secrets.get(client, namespace, wanted.getCredentialsSecret());
+    PipelineDefinition definition =
+        verifications.definition(
+            namespace,
+            wanted.getDefinitionConfigMap(),
+            namespace + "/" + pipeline.getMetadata().getName() + "/resnapshot");
+    String slot = spec.getSource().getSlot();
+    try (Connection db =
+        DriverManager.getConnection(
+            SpecSettings.jdbcUrl(spec),
+            Secrets.value(login, wanted.getUsernameKey()),
+            Secrets.value(login, wanted.getPasswordKey()))) {
+      LostSlot.Released released = LostSlot.release(db, definition, slot);
+      return "replication slot "
+          + slot
+          + " released: the new snapshot marked at LSN "
+          + released.resnapshotLsn()
+          + " in "
+          + definition.source().heartbeat().qualified()
+          + (released.sessionEnded() ? ", the session holding it ended" : "");
+    } catch (SQLException e) {
+      throw new ProbeException(
+          "releasing replication slot " + slot + " as the capture role: " + e.getMessage());
+    } catch (SourceSetupException | IllegalArgumentException e) {
+      throw new ProbeException(e.getMessage());
     }
   }
 

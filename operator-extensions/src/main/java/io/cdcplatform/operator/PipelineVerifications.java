@@ -203,6 +203,16 @@ final class PipelineVerifications implements AutoCloseable {
         };
   }
 
+  /**
+   * The definition in ConfigMap {@code name}, written out under the work folder at {@code key}.
+   *
+   * @throws ProbeException when there is no such ConfigMap or it holds no definition
+   * @throws IllegalArgumentException when the definition is invalid, naming the ConfigMap's file
+   */
+  PipelineDefinition definition(String namespace, String name, String key) {
+    return definition(key, configMap(namespace, name));
+  }
+
   /** The ConfigMap's files written out under the work folder, loaded as a pipeline definition. */
   private PipelineDefinition definition(String key, ConfigMap files) {
     String name = files.getMetadata().getName();

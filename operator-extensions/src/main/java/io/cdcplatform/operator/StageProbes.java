@@ -36,6 +36,17 @@ public interface StageProbes extends AutoCloseable {
     return null;
   }
 
+  /**
+   * Releases the pipeline's lost replication slot as its spec's capture role: marks the new
+   * snapshot in the heartbeat row of the definition it names and drops the slot.
+   *
+   * @return what was done, one line
+   * @throws ProbeException when it cannot be done, naming why
+   */
+  default String releaseLostSlot(CdcPipeline pipeline, CdcPipelineSpec spec) {
+    throw new io.cdcplatform.health.ProbeException("this reconciler cannot release slots");
+  }
+
   /** Forgets every pipeline not among {@code keys} ({@code namespace/name}): they are gone. */
   default void retain(java.util.Set<String> keys) {}
 

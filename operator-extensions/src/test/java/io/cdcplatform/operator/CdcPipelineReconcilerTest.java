@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.Operator;
+import io.strimzi.api.kafka.model.common.ConnectorState;
 import io.strimzi.api.kafka.model.connect.KafkaConnect;
 import io.strimzi.api.kafka.model.connect.KafkaConnectStatus;
 import io.strimzi.api.kafka.model.connector.KafkaConnector;
@@ -283,6 +284,134 @@ class CdcPipelineReconcilerTest {
     assertThat(condition(healed, type).getStatus()).isEqualTo("True");
     assertThat(healed.getStatus().getFailingStage()).isNull();
     assertThat(events()).anySatisfy(e -> assertThat(e.getReason()).isEqualTo("PipelineFlowing"));
+  }
+
+  /**
+   * A lost slot is re-snapshotted through the KafkaConnector, one step at a time, each taken only
+   * once Strimzi (played here by the test) has done its part: stop, release, reset, run.
+   */
+  @Test
+  void aLostSlotIsReSnapshottedThroughTheKafkaConnectorStepByStep() {
+    int completed = resnapshotsCompleted();
+    NOW.set(NOW.get().plusSeconds(60));
+    STAGES.walStatus = "lost";
+    STAGES.releaseRefusal = "connection refused";
+
+    CdcPipeline stopping =
+        awaitStatus("Stopping", p -> Resnapshots.STOPPING.equals(resnapshot(p).getStep()));
+    assertThat(condition(stopping, "Ready").getReason()).isEqualTo("WalLost");
+    assertThat(connector().getSpec().getState()).isEqualTo(ConnectorState.STOPPED);
+    assertThat(STAGES.slotsReleased).as("nothing is released before Connect stopped").isZero();
+
+    setConnectorState("STOPPED");
+    awaitStatus(
+        "a refused release said and retried",
+        p -> String.valueOf(resnapshot(p).getMessage()).contains("connection refused"));
+    assertThat(resnapshot(pipeline()).getStep()).isEqualTo(Resnapshots.STOPPING);
+    assertThat(annotations(connector())).doesNotContainKey("strimzi.io/connector-offsets");
+    STAGES.releaseRefusal = null;
+
+    awaitStatus("Resetting", p -> Resnapshots.RESETTING.equals(resnapshot(p).getStep()));
+    assertThat(STAGES.slotsReleased).isEqualTo(1);
+    assertThat(annotations(connector())).containsEntry("strimzi.io/connector-offsets", "reset");
+    assertThat(connector().getSpec().getState()).isEqualTo(ConnectorState.STOPPED);
+
+    // Strimzi resets the offsets of the stopped connector and removes the annotation.
+    client
+        .resources(KafkaConnector.class)
+        .inNamespace(NS)
+        .withName("cdc-source")
+        .edit(
+            c -> {
+              c.getMetadata().getAnnotations().remove("strimzi.io/connector-offsets");
+              return c;
+            });
+    awaitStatus("Resuming", p -> Resnapshots.RESUMING.equals(resnapshot(p).getStep()));
+    assertThat(connector().getSpec().getState()).isEqualTo(ConnectorState.RUNNING);
+
+    // Connect runs it again: it creates the slot and snapshots.
+    STAGES.heal();
+    setConnectorState("RUNNING");
+    CdcPipeline done =
+        awaitStatus(
+            "re-snapshot completed",
+            p -> resnapshot(p).getStep() == null && resnapshot(p).getCompleted() == completed + 1);
+    assertThat(resnapshot(done).getLastCompletedAt()).isEqualTo(NOW.get().toString());
+    assertThat(STAGES.slotsReleased).isEqualTo(1);
+    // The connector's spec was changed twice: back to the fixture's, at generation 1.
+    client.resources(KafkaConnector.class).inNamespace(NS).withName("cdc-source").delete();
+    awaitGone();
+    healthyPipeline();
+  }
+
+  private static void awaitGone() {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (connector() != null && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+  }
+
+  /** Without {@code spec.resnapshot} a lost slot is named and the connector left alone. */
+  @Test
+  void aLostSlotIsOnlyNamedWhenTheSpecDoesNotAskForReSnapshots() throws InterruptedException {
+    withSpec(spec -> spec.setResnapshot(null));
+    try {
+      STAGES.walStatus = "lost";
+      awaitStatus("WalLost", p -> "WalLost".equals(condition(p, "Ready").getReason()));
+      Thread.sleep(1_000);
+      assertThat(connector().getSpec().getState()).isNotEqualTo(ConnectorState.STOPPED);
+      assertThat(STAGES.slotsReleased).isZero();
+    } finally {
+      withSpec(spec -> {});
+      STAGES.heal();
+      healthyPipeline();
+    }
+  }
+
+  /** The pipeline's spec from its fixture, then changed. */
+  private static void withSpec(Consumer<io.cdcplatform.operator.api.CdcPipelineSpec> change) {
+    client
+        .resources(CdcPipeline.class)
+        .inNamespace(NS)
+        .withName("shop")
+        .edit(
+            p -> {
+              p.setSpec(fixture("pipeline.yaml", CdcPipeline.class).getSpec());
+              change.accept(p.getSpec());
+              return p;
+            });
+  }
+
+  private static int resnapshotsCompleted() {
+    return resnapshot(pipeline()).getCompleted();
+  }
+
+  private static io.cdcplatform.operator.api.ResnapshotStatus resnapshot(CdcPipeline pipeline) {
+    var status = pipeline.getStatus() == null ? null : pipeline.getStatus().getResnapshot();
+    return status == null ? new io.cdcplatform.operator.api.ResnapshotStatus() : status;
+  }
+
+  private static KafkaConnector connector() {
+    return client.resources(KafkaConnector.class).inNamespace(NS).withName("cdc-source").get();
+  }
+
+  private static java.util.Map<String, String> annotations(KafkaConnector connector) {
+    return connector.getMetadata().getAnnotations() == null
+        ? java.util.Map.of()
+        : connector.getMetadata().getAnnotations();
+  }
+
+  /** The connector's state as Strimzi would report it from Connect. */
+  @SuppressWarnings("unchecked")
+  private static void setConnectorState(String state) {
+    setStatus(
+        KafkaConnector.class,
+        "cdc-source",
+        c -> {
+          ((java.util.Map<String, Object>) c.getStatus().getConnectorStatus().get("connector"))
+              .put("state", state);
+          c.getStatus().setObservedGeneration(c.getMetadata().getGeneration());
+        });
   }
 
   @Test

@@ -20,6 +20,10 @@ final class FakeStages implements StageProbes {
 
   private final Clock clock;
   volatile long retainedWalBytes;
+  volatile String walStatus;
+  volatile boolean slotExists;
+  volatile int slotsReleased;
+  volatile String releaseRefusal;
   volatile int brokers;
   volatile List<String> underReplicated;
   volatile String jobState;
@@ -38,6 +42,9 @@ final class FakeStages implements StageProbes {
 
   void heal() {
     retainedWalBytes = 512 * 1024;
+    walStatus = "reserved";
+    slotExists = true;
+    releaseRefusal = null;
     brokers = 3;
     underReplicated = List.of();
     jobState = "RUNNING";
@@ -63,7 +70,25 @@ final class FakeStages implements StageProbes {
   @Override
   public Observed<SourceObservation> slot(CdcPipeline pipeline) {
     return Observed.of(
-        new SourceObservation("cdc_debezium", true, true, "reserved", retainedWalBytes));
+        slotExists
+            ? new SourceObservation(
+                "cdc_debezium", true, !walStatus.equals("lost"), walStatus, retainedWalBytes)
+            : SourceObservation.missing("cdc_debezium"));
+  }
+
+  /** Plays LostSlot: refuses while {@code releaseRefusal} is set, else drops the lost slot. */
+  @Override
+  public String releaseLostSlot(
+      CdcPipeline pipeline, io.cdcplatform.operator.api.CdcPipelineSpec spec) {
+    if (releaseRefusal != null) {
+      throw new io.cdcplatform.health.ProbeException(releaseRefusal);
+    }
+    if (!slotExists || !walStatus.equals("lost")) {
+      throw new io.cdcplatform.health.ProbeException("replication slot cdc_debezium is not lost");
+    }
+    slotExists = false;
+    slotsReleased++;
+    return "replication slot cdc_debezium released";
   }
 
   @Override

@@ -33,6 +33,20 @@ public class CdcPipelineSpec {
           + " reconciler; absent: off.")
   private VerificationSpec verification;
 
+  @JsonPropertyDescription(
+      "Re-snapshot by the reconciler when PostgreSQL invalidates the replication slot: the"
+          + " connector is stopped, the slot released, the offsets reset and the connector"
+          + " started again; absent: the verdict names the lost slot and a person heals it.")
+  private ResnapshotSpec resnapshot;
+
+  public ResnapshotSpec getResnapshot() {
+    return resnapshot;
+  }
+
+  public void setResnapshot(ResnapshotSpec resnapshot) {
+    this.resnapshot = resnapshot;
+  }
+
   public SourceSpec getSource() {
     return source;
   }

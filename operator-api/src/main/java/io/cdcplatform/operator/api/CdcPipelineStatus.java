@@ -35,6 +35,19 @@ public class CdcPipelineStatus {
           + " outcome, or why no round runs (a missing Secret, a failing round's cause).")
   private String verification;
 
+  @JsonPropertyDescription(
+      "The re-snapshot after a lost replication slot, when the spec asks the reconciler for it:"
+          + " the step under way and how many were completed.")
+  private ResnapshotStatus resnapshot;
+
+  public ResnapshotStatus getResnapshot() {
+    return resnapshot;
+  }
+
+  public void setResnapshot(ResnapshotStatus resnapshot) {
+    this.resnapshot = resnapshot;
+  }
+
   public String getVerification() {
     return verification;
   }
@@ -82,11 +95,13 @@ public class CdcPipelineStatus {
         && Objects.equals(conditions, that.conditions)
         && Objects.equals(failingStage, that.failingStage)
         && Objects.equals(freshness, that.freshness)
-        && Objects.equals(verification, that.verification);
+        && Objects.equals(verification, that.verification)
+        && Objects.equals(resnapshot, that.resnapshot);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(observedGeneration, conditions, failingStage, freshness, verification);
+    return Objects.hash(
+        observedGeneration, conditions, failingStage, freshness, verification, resnapshot);
   }
 }

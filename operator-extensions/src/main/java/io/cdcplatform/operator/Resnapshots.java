@@ -1,0 +1,200 @@
+package io.cdcplatform.operator;
+
+import io.cdcplatform.health.ProbeException;
+import io.cdcplatform.health.Reason;
+import io.cdcplatform.health.Stage;
+import io.cdcplatform.health.Verdict;
+import io.cdcplatform.operator.api.CdcPipeline;
+import io.cdcplatform.operator.api.CdcPipelineSpec;
+import io.cdcplatform.operator.api.ResnapshotStatus;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.strimzi.api.ResourceAnnotations;
+import io.strimzi.api.kafka.model.common.ConnectorState;
+import io.strimzi.api.kafka.model.connector.KafkaConnector;
+import java.time.Instant;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Re-snapshots a pipeline whose replication slot PostgreSQL invalidated, through its
+ * KafkaConnector, one step per look, as the launcher's SlotRecovery does locally:
+ *
+ * <ol>
+ *   <li>the verdict says {@code SourceReady WalLost}: the KafkaConnector's {@code spec.state} is
+ *       set to {@code stopped} (Strimzi stops the connector; a stopped connector's offsets may be
+ *       changed) — step {@code Stopping};
+ *   <li>Strimzi reports the connector {@code STOPPED}: the slot is released as the capture role
+ *       (the new snapshot marked in the heartbeat row, the slot dropped: {@code LostSlot}) and the
+ *       KafkaConnector annotated {@code strimzi.io/connector-offsets: reset} — step {@code
+ *       Resetting};
+ *   <li>Strimzi has reset the offsets and removed the annotation: {@code spec.state} is set to
+ *       {@code running} — step {@code Resuming}; the connector, without offsets, creates the slot
+ *       and snapshots every captured table;
+ *   <li>Strimzi reports the connector {@code RUNNING}: the re-snapshot is counted as completed.
+ * </ol>
+ *
+ * <p>Each step is decided from what Strimzi reports and the step recorded in the CdcPipeline's
+ * status, so a reconciler restarted in between carries on where it was. A step that cannot be taken
+ * yet (the slot cannot be released, a patch is refused) is said in the status message and tried
+ * again at the next look. The verdict is judged before anything is done, so it names the lost slot
+ * first. Strimzi's behaviour relied on was read in its 1.2.0 sources ({@code
+ * AbstractConnectOperator}: {@code updateState} applies {@code spec.state}; {@code
+ * manageConnectorOffsets} resets only a connector Connect reports STOPPED, then removes the
+ * annotation; a failed reset leaves it for the next reconciliation).
+ */
+final class Resnapshots {
+
+  static final String STOPPING = "Stopping";
+  static final String RESETTING = "Resetting";
+  static final String RESUMING = "Resuming";
+
+  private static final Logger LOG = LoggerFactory.getLogger(Resnapshots.class);
+
+  private final StageProbes probes;
+
+  Resnapshots(StageProbes probes) {
+    this.probes = probes;
+  }
+
+  /**
+   * Takes the next step, if one is due.
+   *
+   * @return the status to record; the previous one when the spec does not ask for re-snapshots
+   */
+  ResnapshotStatus look(
+      KubernetesClient client,
+      CdcPipeline pipeline,
+      CdcPipelineSpec spec,
+      Verdict verdict,
+      KafkaConnector connector,
+      Instant now) {
+    ResnapshotStatus previous =
+        pipeline.getStatus() == null ? null : pipeline.getStatus().getResnapshot();
+    if (spec.getResnapshot() == null) {
+      return previous;
+    }
+    ResnapshotStatus next = copy(previous);
+    String name = spec.getCapture().getConnector();
+    if (connector == null) {
+      if (next.getStep() != null) {
+        next.setMessage("waiting for KafkaConnector " + name + ", which does not exist");
+      }
+      return next;
+    }
+    String slot = spec.getSource().getSlot();
+    String running = runtimeState(connector);
+    try {
+      if (next.getStep() == null) {
+        if (verdict.condition(Stage.SOURCE).reason() == Reason.WAL_LOST) {
+          edit(client, connector, c -> withState(c, ConnectorState.STOPPED));
+          next.setStep(STOPPING);
+          next.setStartedAt(now.toString());
+          next.setMessage(
+              "replication slot " + slot + " lost: KafkaConnector " + name + " asked to stop");
+          LOG.info("{}", next.getMessage());
+        }
+      } else if (next.getStep().equals(STOPPING)) {
+        if (!"STOPPED".equals(running)) {
+          next.setMessage("waiting for connector " + name + " to stop (it is " + running + ")");
+        } else {
+          String released =
+              verdict.condition(Stage.SOURCE).reason() == Reason.SLOT_MISSING
+                  ? "replication slot " + slot + " already released"
+                  : probes.releaseLostSlot(pipeline, spec);
+          edit(
+              client,
+              connector,
+              c -> {
+                c.getMetadata()
+                    .getAnnotations()
+                    .put(ResourceAnnotations.ANNO_STRIMZI_IO_CONNECTOR_OFFSETS, "reset");
+                return c;
+              });
+          next.setStep(RESETTING);
+          next.setMessage(released + "; Strimzi asked to reset the offsets of " + name);
+          LOG.info("{}", next.getMessage());
+        }
+      } else if (next.getStep().equals(RESETTING)) {
+        if (annotations(connector)
+            .containsKey(ResourceAnnotations.ANNO_STRIMZI_IO_CONNECTOR_OFFSETS)) {
+          next.setMessage("waiting for Strimzi to reset the offsets of " + name);
+        } else {
+          edit(client, connector, c -> withState(c, ConnectorState.RUNNING));
+          next.setStep(RESUMING);
+          next.setMessage(
+              "offsets of " + name + " reset; asked to run, it creates the slot and snapshots");
+          LOG.info("{}", next.getMessage());
+        }
+      } else if (next.getStep().equals(RESUMING)) {
+        if ("RUNNING".equals(running)) {
+          next.setStep(null);
+          next.setStartedAt(null);
+          next.setCompleted(next.getCompleted() + 1);
+          next.setLastCompletedAt(now.toString());
+          next.setMessage(
+              "connector " + name + " running again from a new snapshot of every captured table");
+          LOG.info("{}", next.getMessage());
+        } else {
+          next.setMessage("waiting for connector " + name + " to run (it is " + running + ")");
+        }
+      }
+    } catch (ProbeException | io.fabric8.kubernetes.client.KubernetesClientException e) {
+      next.setMessage(
+          "step "
+              + next.getStep()
+              + " not taken yet, tried again at the next look: "
+              + e.getMessage());
+    }
+    return next;
+  }
+
+  /** The connector's state as Connect reports it through Strimzi, or UNKNOWN. */
+  static String runtimeState(KafkaConnector connector) {
+    if (connector.getStatus() == null || connector.getStatus().getConnectorStatus() == null) {
+      return "UNKNOWN";
+    }
+    Object of = connector.getStatus().getConnectorStatus().get("connector");
+    return of instanceof Map<?, ?> map && map.get("state") instanceof String state
+        ? state
+        : "UNKNOWN";
+  }
+
+  private static Map<String, String> annotations(KafkaConnector connector) {
+    Map<String, String> annotations = connector.getMetadata().getAnnotations();
+    return annotations == null ? Map.of() : annotations;
+  }
+
+  private static KafkaConnector withState(KafkaConnector connector, ConnectorState state) {
+    connector.getSpec().setState(state);
+    return connector;
+  }
+
+  private static void edit(
+      KubernetesClient client, KafkaConnector connector, UnaryOperator<KafkaConnector> change) {
+    client
+        .resources(KafkaConnector.class)
+        .inNamespace(connector.getMetadata().getNamespace())
+        .withName(connector.getMetadata().getName())
+        .edit(
+            c -> {
+              if (c.getMetadata().getAnnotations() == null) {
+                c.getMetadata().setAnnotations(new java.util.HashMap<>());
+              }
+              return change.apply(c);
+            });
+  }
+
+  private static ResnapshotStatus copy(ResnapshotStatus previous) {
+    ResnapshotStatus next = new ResnapshotStatus();
+    if (previous != null) {
+      next.setStep(previous.getStep());
+      next.setStartedAt(previous.getStartedAt());
+      next.setMessage(previous.getMessage());
+      next.setCompleted(previous.getCompleted());
+      next.setLastCompletedAt(previous.getLastCompletedAt());
+    }
+    return next;
+  }
+}
