@@ -60,8 +60,8 @@ fmt: jdk ## format the Java sources in place
 
 .PHONY: demo
 demo: jdk ## run the pipeline on this machine until Ctrl-C (EXAMPLE=sensors for the other example)
-	$(MVN) $(MVN_QUIET) -DskipTests -Dspotless.check.skip=true -pl local -am package
-	$(call run-module,local,io.cdcplatform.local.LocalPipeline --home . $(demo-arg) $(DEMO_ARGS))
+	$(MVN) $(MVN_QUIET) -DskipTests -Dspotless.check.skip=true -pl launcher -am package
+	$(call run-module,launcher,io.cdcplatform.local.LocalPipeline --home . $(demo-arg) $(DEMO_ARGS))
 
 .PHONY: bench
 bench: bench-ingest bench-capture bench-analytics ## run every benchmark and print its figures
@@ -71,8 +71,8 @@ bench: bench-ingest bench-capture bench-analytics ## run every benchmark and pri
 BENCH_SECONDS ?= 30
 
 bench-ingest: jdk ## measure the ingest ceiling: committed changes/s at full speed
-	$(MVN) $(MVN_QUIET) -DskipTests -Dspotless.check.skip=true -pl local -am package
-	$(call run-module,local,io.cdcplatform.local.IngestBenchmark $(BENCH_SECONDS))
+	$(MVN) $(MVN_QUIET) -DskipTests -Dspotless.check.skip=true -pl benchmarks -am package
+	$(call run-module,benchmarks,io.cdcplatform.local.IngestBenchmark $(BENCH_SECONDS))
 
 .PHONY: oracles
 # Arguments of the oracle check, e.g. ORACLE_ARGS="--wait 3m"; the database comes from
@@ -80,8 +80,8 @@ bench-ingest: jdk ## measure the ingest ceiling: committed changes/s at full spe
 ORACLE_ARGS ?=
 
 oracles: jdk ## check that every analytics table equals its oracle query (from PIPELINE's definition)
-	$(MVN) $(MVN_QUIET) -DskipTests -Dspotless.check.skip=true -pl local -am package
-	$(call run-module,local,io.cdcplatform.local.OracleCheck $(pipeline-arg) $(ORACLE_ARGS))
+	$(MVN) $(MVN_QUIET) -DskipTests -Dspotless.check.skip=true -pl oracle-check -am package
+	$(call run-module,oracle-check,io.cdcplatform.oracle.OracleCheck $(pipeline-arg) $(ORACLE_ARGS))
 
 .PHONY: validate
 # The database validate checks the definition against (its catalog): VALIDATE_JDBC_URL and
@@ -179,7 +179,7 @@ IMAGE_REGISTRY ?= localhost:$(REGISTRY_PORT)/cdc-platform
 # and deployed with pull policy Always. make images also pushes the tag 0.1.0 that manifests/ names.
 GIT_DIRTY := $(shell git status --porcelain --untracked-files=no 2>/dev/null | head -c1)
 IMAGE_TAG ?= 0.1.0-$(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(if $(GIT_DIRTY),-dirty)
-IMAGE_MODULES := ingest-job,source-setup,flink-app,operator-extensions,dashboard,kafka-runtime
+IMAGE_MODULES := examples/shop/ingest-job,source-setup,flink-app,operator-extensions,dashboard,kafka-runtime
 # The one platform of a tarball or a Docker daemon: this machine's.
 HOST_PLATFORM := linux/$(shell uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')
 JIB = $(MVN) $(MVN_QUIET) -Pimages -DskipTests -Dspotless.check.skip=true -pl $(IMAGE_MODULES) -am package \
@@ -238,8 +238,8 @@ clean: ## remove build output
 
 .PHONY: bench-capture
 bench-capture: jdk ## measure start-up, memory and commit-to-Kafka throughput of the local pipeline
-	$(MVN) $(MVN_QUIET) -DskipTests -Dspotless.check.skip=true -pl local -am package
-	$(call run-module,local,io.cdcplatform.local.CaptureBenchmark $(BENCH_SECONDS))
+	$(MVN) $(MVN_QUIET) -DskipTests -Dspotless.check.skip=true -pl benchmarks -am package
+	$(call run-module,benchmarks,io.cdcplatform.local.CaptureBenchmark $(BENCH_SECONDS))
 
 .PHONY: soak
 SOAK_MINUTES ?= 30
@@ -248,13 +248,13 @@ SOAK_RATE ?= 200
 SOAK_SEED ?=
 
 soak: jdk ## a steady rate for SOAK_MINUTES (30) with a random kill -9 every few minutes: false alarms, every fault named and healed within its SLO, tables equal to their oracles
-	$(MVN) $(MVN_QUIET) -DskipTests -Dspotless.check.skip=true -pl local -am package
-	$(call run-module,local,io.cdcplatform.local.Soak $(SOAK_MINUTES) $(SOAK_FAULT_SECONDS) $(SOAK_RATE) "$(SOAK_SEED)")
+	$(MVN) $(MVN_QUIET) -DskipTests -Dspotless.check.skip=true -pl benchmarks -am package
+	$(call run-module,benchmarks,io.cdcplatform.local.Soak $(SOAK_MINUTES) $(SOAK_FAULT_SECONDS) $(SOAK_RATE) "$(SOAK_SEED)")
 
 .PHONY: bench-analytics
 # Rates (changes/s) the analytics benchmark tries, in order, until the job falls behind.
 BENCH_RATES ?= 500 1000 1500 2000 3000
 
 bench-analytics: jdk ## ceilings (pgbench, decoding, catch-up), a rate sweep (latency, CPU, checkpoints, memory), then the same against the Flink CDC peer
-	$(MVN) $(MVN_QUIET) -DskipTests -Dspotless.check.skip=true -pl local,peer-flink-cdc -am package
-	$(call run-module,local,io.cdcplatform.local.AnalyticsBenchmark $(BENCH_SECONDS) "$(BENCH_RATES)")
+	$(MVN) $(MVN_QUIET) -DskipTests -Dspotless.check.skip=true -pl benchmarks -am package
+	$(call run-module,benchmarks,io.cdcplatform.local.AnalyticsBenchmark $(BENCH_SECONDS) "$(BENCH_RATES)")

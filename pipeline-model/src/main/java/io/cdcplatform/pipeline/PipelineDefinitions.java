@@ -29,6 +29,9 @@ public final class PipelineDefinitions {
   /** The definition's file name in a folder given instead of a file. */
   public static final String FILE_NAME = "pipeline.yaml";
 
+  /** The chart's own definition (the shop), from the project's root: what runs by default. */
+  public static final String CHART_PIPELINE = "helm/cdc-platform/files/pipeline";
+
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_]{0,62}");
   private static final Pattern PIPELINE_NAME = Pattern.compile("[a-z][a-z0-9-]{0,40}");
