@@ -10,7 +10,7 @@ import io.fabric8.generator.annotation.Required;
  * offsets, and starts the connector again, which creates the slot and snapshots every captured
  * table (docs/pipeline-health.md, "Faults that heal by themselves").
  */
-public class ResnapshotSpec {
+public class ResnapshotSpec extends SecretLogin {
 
   @Required
   @JsonPropertyDescription(
@@ -18,12 +18,6 @@ public class ResnapshotSpec {
           + " the role with REPLICATION that writes the heartbeat, which may drop the slot and"
           + " end its own sessions.")
   private String credentialsSecret;
-
-  @JsonPropertyDescription("Key of the user name in credentialsSecret. Default username.")
-  private String usernameKey = "username";
-
-  @JsonPropertyDescription("Key of the password in credentialsSecret. Default password.")
-  private String passwordKey = "password";
 
   @Required
   @JsonPropertyDescription(
@@ -37,22 +31,6 @@ public class ResnapshotSpec {
 
   public void setCredentialsSecret(String credentialsSecret) {
     this.credentialsSecret = credentialsSecret;
-  }
-
-  public String getUsernameKey() {
-    return usernameKey;
-  }
-
-  public void setUsernameKey(String usernameKey) {
-    this.usernameKey = usernameKey;
-  }
-
-  public String getPasswordKey() {
-    return passwordKey;
-  }
-
-  public void setPasswordKey(String passwordKey) {
-    this.passwordKey = passwordKey;
   }
 
   public String getDefinitionConfigMap() {

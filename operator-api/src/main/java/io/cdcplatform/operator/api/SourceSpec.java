@@ -7,7 +7,7 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 
 /** The source database and its logical replication slot. */
-public class SourceSpec {
+public class SourceSpec extends SecretLogin {
 
   @Required
   @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
@@ -29,12 +29,6 @@ public class SourceSpec {
       "Secret in this namespace with the login the reconciler reads the slot and the freshness"
           + " table with (keys: usernameKey, passwordKey).")
   private String credentialsSecret;
-
-  @JsonPropertyDescription("Key of the user name in credentialsSecret. Default username.")
-  private String usernameKey = "username";
-
-  @JsonPropertyDescription("Key of the password in credentialsSecret. Default password.")
-  private String passwordKey = "password";
 
   @Required
   @Pattern("^[a-z0-9_]{1,63}$")
@@ -75,22 +69,6 @@ public class SourceSpec {
 
   public void setCredentialsSecret(String credentialsSecret) {
     this.credentialsSecret = credentialsSecret;
-  }
-
-  public String getUsernameKey() {
-    return usernameKey;
-  }
-
-  public void setUsernameKey(String usernameKey) {
-    this.usernameKey = usernameKey;
-  }
-
-  public String getPasswordKey() {
-    return passwordKey;
-  }
-
-  public void setPasswordKey(String passwordKey) {
-    this.passwordKey = passwordKey;
   }
 
   public String getSlot() {

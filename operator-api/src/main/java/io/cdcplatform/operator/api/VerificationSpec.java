@@ -10,7 +10,7 @@ import io.fabric8.generator.annotation.Required;
  * table is compared with its oracle at one commit of the source that the job has provably passed
  * (docs/analytics.md, "Continuous verification").
  */
-public class VerificationSpec {
+public class VerificationSpec extends SecretLogin {
 
   @Min(0)
   @Max(86400)
@@ -24,12 +24,6 @@ public class VerificationSpec {
           + " an ordinary role with REPLICATION that source setup and the analytics job grant"
           + " (cdc_verifier).")
   private String credentialsSecret;
-
-  @JsonPropertyDescription("Key of the user name in credentialsSecret. Default username.")
-  private String usernameKey = "username";
-
-  @JsonPropertyDescription("Key of the password in credentialsSecret. Default password.")
-  private String passwordKey = "password";
 
   @Required
   @JsonPropertyDescription(
@@ -57,22 +51,6 @@ public class VerificationSpec {
 
   public void setCredentialsSecret(String credentialsSecret) {
     this.credentialsSecret = credentialsSecret;
-  }
-
-  public String getUsernameKey() {
-    return usernameKey;
-  }
-
-  public void setUsernameKey(String usernameKey) {
-    this.usernameKey = usernameKey;
-  }
-
-  public String getPasswordKey() {
-    return passwordKey;
-  }
-
-  public void setPasswordKey(String passwordKey) {
-    this.passwordKey = passwordKey;
   }
 
   public String getDefinitionConfigMap() {
