@@ -153,25 +153,18 @@ final class TransactionSequencer extends AbstractStreamOperator<Change>
     }
 
     /**
-     * A checkpoint of an earlier version kept the changes by Debezium's order in the transaction;
-     * each held change knows its place, so they are kept by it again.
+     * A checkpoint of an earlier version kept the changes by Debezium's order in the transaction
+     * (and no run): each held change knows its place, so they are held again by it.
      */
     void keepByPlace() {
       Object first = changes.isEmpty() ? null : ((TreeMap<?, ?>) changes).firstKey();
       if (first != null && !(first instanceof Place)) {
-        TreeMap<Place, Held> byPlace = new TreeMap<>();
-        for (Held held : changes.values()) {
-          byPlace.putIfAbsent(Place.of(held.change()), held);
-        }
-        changes = byPlace;
+        List<Held> kept = List.copyOf(changes.values());
+        changes = new TreeMap<>();
         runStart = Long.MIN_VALUE;
-        for (Held held : changes.values()) {
-          if (held.change().txOrder == 1) {
-            runStart = Math.max(runStart, held.change().lsn);
-          }
-        }
+        inRun = 0;
+        kept.forEach(held -> hold(held.change(), held));
       }
-      recount();
     }
   }
 
