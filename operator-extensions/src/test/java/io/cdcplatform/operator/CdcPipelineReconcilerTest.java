@@ -362,24 +362,37 @@ class CdcPipelineReconcilerTest {
       assertThat(connector().getSpec().getState()).isNotEqualTo(ConnectorState.STOPPED);
       assertThat(STAGES.slotsReleased).isZero();
     } finally {
-      withSpec(spec -> {});
+      // Healed before the spec asks for re-snapshots again, which a lost slot would start.
       STAGES.heal();
+      awaitStatus(
+          "SlotHealthy", p -> "SlotHealthy".equals(condition(p, "SourceReady").getReason()));
+      withSpec(spec -> {});
       healthyPipeline();
     }
   }
 
-  /** The pipeline's spec from its fixture, then changed. */
+  /**
+   * The pipeline's spec from its fixture, then changed; returns once the reconciler has looked at
+   * the changed spec, so a fault set next is never judged against the spec before it.
+   */
   private static void withSpec(Consumer<io.cdcplatform.operator.api.CdcPipelineSpec> change) {
-    client
-        .resources(CdcPipeline.class)
-        .inNamespace(NS)
-        .withName("shop")
-        .edit(
-            p -> {
-              p.setSpec(fixture("pipeline.yaml", CdcPipeline.class).getSpec());
-              change.accept(p.getSpec());
-              return p;
-            });
+    CdcPipeline changed =
+        client
+            .resources(CdcPipeline.class)
+            .inNamespace(NS)
+            .withName("shop")
+            .edit(
+                p -> {
+                  p.setSpec(fixture("pipeline.yaml", CdcPipeline.class).getSpec());
+                  change.accept(p.getSpec());
+                  return p;
+                });
+    long generation = changed.getMetadata().getGeneration();
+    awaitStatus(
+        "observedGeneration " + generation,
+        p ->
+            p.getStatus().getObservedGeneration() != null
+                && p.getStatus().getObservedGeneration() >= generation);
   }
 
   private static int resnapshotsCompleted() {
