@@ -64,7 +64,7 @@ final class AnalyticsSchema {
       ensureSchema(db, "analytics");
       statement.execute(ddl);
       Recorded recorded = recorded(db, definition);
-      refuseAddedTables(definition, recorded);
+      sayAddedTables(definition, recorded);
       for (AnalyticsPlan.Planned plan : plans) {
         Analytic analytic = plan.analytic();
         schemas.add(analytic.table().schema());
@@ -138,14 +138,12 @@ final class AnalyticsSchema {
 
   /**
    * Checks, without creating anything, that each analytics table that exists has its shape, unless
-   * the start of this definition's new generation would replace it, and that no table is added to a
-   * pipeline whose capture has begun.
+   * the start of this definition's new generation would replace it.
    */
   static void checkExisting(
       Connection db, PipelineDefinition definition, List<AnalyticsPlan.Planned> plans)
       throws SQLException {
     Recorded recorded = recorded(db, definition);
-    refuseAddedTables(definition, recorded);
     for (AnalyticsPlan.Planned plan : plans) {
       if (exists(db, plan.analytic().table().qualified())
           && !recorded.replaces(definition, plan.analytic())) {
@@ -200,29 +198,23 @@ final class AnalyticsSchema {
   }
 
   /**
-   * A generation may not capture a table its predecessor did not: Debezium snapshots the tables at
-   * the connector's first start only, so the rows such a table held before its capture began are in
-   * no change topic and every analytic over it would miss them, silently.
+   * Says which tables a generation captures that its predecessor did not. Their rows from before
+   * are in no change topic until the new snapshot source-setup asked for when it added them to the
+   * publication ({@code LostSlot}) has read them; the launcher and the reconciler take it, and the
+   * job applies it as any re-snapshot. Until then continuous verification shows them differing.
    */
-  private static void refuseAddedTables(PipelineDefinition definition, Recorded recorded) {
+  private static void sayAddedTables(PipelineDefinition definition, Recorded recorded) {
     if (recorded.tables() == null || definition.generation().equals(recorded.generation())) {
       return;
     }
     List<String> added = new ArrayList<>(capturedTables(definition));
     added.removeAll(recorded.tables());
     if (!added.isEmpty()) {
-      throw new DefinitionException(
-          PipelineDefinitions.problem(
-              definition.file(),
-              "source.tables",
-              String.join(", ", added)
-                  + (added.size() == 1 ? " was" : " were")
-                  + " added to a pipeline whose capture had begun: the rows held before are in no"
-                  + " change topic, so the analytics over "
-                  + (added.size() == 1 ? "it" : "them")
-                  + " would miss them; adding a table needs a new snapshot, which the platform"
-                  + " cannot take of one table yet: install the pipeline afresh with it"
-                  + " (docs/analytics.md, \"Changing the definition\")"));
+      LOG.info(
+          "{} added to a pipeline whose capture had begun: {} earlier rows come with the new"
+              + " snapshot source-setup asked for",
+          String.join(", ", added),
+          added.size() == 1 ? "its" : "their");
     }
   }
 

@@ -12,8 +12,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Heals a replication slot that PostgreSQL invalidated: the launcher's part of the re-snapshot (see
- * {@link LostSlot}). Once a second it looks at the slot as the capture role; when it is lost, it
+ * Heals a replication slot that PostgreSQL invalidated, and reads a table added to the definition:
+ * the launcher's part of the re-snapshot (see {@link LostSlot}). Once a second it looks at the slot
+ * and the heartbeat row as the capture role; when the slot is lost or a new snapshot is asked, it
  * stops the connector, releases the slot (marks the new snapshot, drops the slot), resets the
  * connector's offsets and resumes it, which creates the slot again and snapshots every captured
  * table. The verdict is judged first, so it names the lost slot ({@code SourceReady WalLost})
@@ -81,7 +82,8 @@ final class SlotRecovery implements AutoCloseable {
       look();
       lastProblem = null;
     } catch (Exception e) {
-      String problem = e.getMessage();
+      // A problem without a message is named by its class: nothing here may end the schedule.
+      String problem = e.getMessage() == null ? e.toString() : e.getMessage();
       if (!problem.equals(lastProblem)) {
         out.println("source: re-snapshot of slot " + slot + " not done yet: " + problem);
         lastProblem = problem;
@@ -96,7 +98,8 @@ final class SlotRecovery implements AutoCloseable {
     long started = System.nanoTime();
     if (step == Step.WATCHING) {
       try (Connection db = DriverManager.getConnection(jdbcUrl, user, password)) {
-        if (!LostSlot.walStatus(db, slot).filter("lost"::equals).isPresent()) {
+        String why = why(db);
+        if (why == null) {
           return;
         }
         if (!announced) {
@@ -104,9 +107,9 @@ final class SlotRecovery implements AutoCloseable {
           // The verdict names the lost slot before anything is healed.
           judge.run();
           out.println(
-              "source: slot "
-                  + slot
-                  + " lost WAL it still needed (max_slot_wal_keep_size): stopping connector "
+              "source: "
+                  + why
+                  + ": stopping connector "
                   + connector
                   + " to capture again from a new snapshot");
         }
@@ -136,6 +139,20 @@ final class SlotRecovery implements AutoCloseable {
         connector,
         slot,
         (System.nanoTime() - started) / 1e9);
+  }
+
+  /** Why capture must start again from a new snapshot, or null when it need not. */
+  private String why(Connection db) throws Exception {
+    if (LostSlot.walStatus(db, slot).filter("lost"::equals).isPresent()) {
+      return "slot " + slot + " lost WAL it still needed (max_slot_wal_keep_size)";
+    }
+    java.util.OptionalLong asked = LostSlot.requested(db, definition);
+    if (asked.isPresent()) {
+      return "source-setup added a table to the publication at LSN "
+          + asked.getAsLong()
+          + " whose earlier rows no change topic carries";
+    }
+    return null;
   }
 
   @Override

@@ -936,13 +936,7 @@ class AnalyticsPipelineIT {
         "SELECT product_id, COUNT(*) AS order_count, SUM(amount) AS amount\n"
             + "FROM shop.orders\nGROUP BY product_id\n");
     Path yaml = changed.resolve("pipeline.yaml");
-    Files.writeString(
-        yaml,
-        Files.readString(yaml)
-            .replace(
-                "\njob:\n",
-                "  - name: product_orders\n    query: product_orders.sql\n    key: [product_id]\n"
-                    + "\njob:\n"));
+    Files.writeString(yaml, withAnalytic(Files.readString(yaml), "product_orders", "product_id"));
     io.cdcplatform.pipeline.PipelineDefinition next =
         io.cdcplatform.pipeline.PipelineDefinitions.load(changed);
     assertThat(next.jobId()).isNotEqualTo(jobIdOf(home.resolve(ChartFiles.DEFAULT_PIPELINE)));
@@ -1000,11 +994,17 @@ class AnalyticsPipelineIT {
         .contains(next.jobId());
     assertConvergesToOracles(Oracles.of(next), "kill -9 of the new generation's job");
 
-    // A table added to a pipeline whose capture has begun: the rows it held before are in no
-    // change topic, so the job refuses the definition by name rather than miss them.
+    // A table added to a pipeline whose capture has begun, holding rows from before: as an upgrade
+    // of the chart does, the connector is configured from the new definition and source-setup adds
+    // the table to the publication, asking for a new snapshot in the same transaction; the launcher
+    // takes it (stop, release, reset, resume), and the new generation's analytic over the table
+    // counts its earlier rows too.
     superuser(
-        "CREATE TABLE shop.returns (id integer PRIMARY KEY, order_id integer NOT NULL)",
-        "INSERT INTO shop.returns VALUES (1, 1)");
+        "CREATE TABLE shop.refunds (id integer PRIMARY KEY, order_id integer NOT NULL,"
+            + " reason text)",
+        "INSERT INTO shop.refunds SELECT g, (SELECT min(id) FROM shop.orders) + g % 7,"
+            + " CASE WHEN g % 3 = 0 THEN NULL ELSE 'damaged' END FROM generate_series(1, 60) g",
+        "ALTER TABLE shop.refunds OWNER TO " + LocalCredentials.OWNER);
     Path withTable = changed.resolve("with-table");
     Files.createDirectories(withTable);
     try (var files = Files.list(changed)) {
@@ -1013,23 +1013,76 @@ class AnalyticsPipelineIT {
       }
     }
     Files.writeString(
+        withTable.resolve("refunds_per_order.sql"),
+        "SELECT order_id, COUNT(*) AS return_count, COUNT(reason) AS with_reason\n"
+            + "FROM shop.refunds\nGROUP BY order_id\n");
+    Files.writeString(
         withTable.resolve("pipeline.yaml"),
-        Files.readString(yaml).replace("  tables:\n", "  tables:\n    - table: shop.returns\n"));
+        withAnalytic(Files.readString(yaml), "refunds_per_order", "order_id")
+            .replace("  tables:\n", "  tables:\n    - table: shop.refunds\n"));
+    io.cdcplatform.pipeline.PipelineDefinition third =
+        io.cdcplatform.pipeline.PipelineDefinitions.load(withTable);
+    ChartFiles chart = new ChartFiles(home.resolve("helm/cdc-platform"));
+    try (Admin admin = LocalKafkaCluster.admin(pipeline.kafka().bootstrapServers())) {
+      pipeline.kafka().createTopics(admin, chart.topics(third));
+    }
+    pipeline
+        .connect()
+        .putConnector(
+            LocalPipeline.CONNECTOR,
+            LocalConnectorConfig.from(
+                chart.connector(third),
+                "127.0.0.1",
+                pipeline.postgres().port(),
+                LocalCredentials.SECRETS));
+    pipeline.connect().awaitRunning(LocalPipeline.CONNECTOR, Duration.ofSeconds(60));
+    int recoveries = pipeline.slotRecovery().recoveries();
+    List<String> setUp;
+    try (Connection owner =
+        DriverManager.getConnection(
+            pipeline.postgres().jdbcUrl(),
+            LocalCredentials.OWNER,
+            LocalCredentials.OWNER_PASSWORD)) {
+      setUp =
+          io.cdcplatform.source.SourceSetup.apply(
+              owner,
+              third,
+              new io.cdcplatform.source.SourceSetup.Capture(
+                  LocalCredentials.CAPTURE,
+                  LocalCredentials.CAPTURE_PASSWORD,
+                  LocalCredentials.PUBLICATION),
+              new io.cdcplatform.source.SourceSetup.Verifier(
+                  LocalCredentials.VERIFIER, LocalCredentials.VERIFIER_PASSWORD));
+    }
+    assertThat(setUp)
+        .contains(
+            "asked for a new snapshot in shop.heartbeat.resnapshot_requested: shop.refunds holds"
+                + " rows no change topic carries");
     job.process().stop(Duration.ofSeconds(20));
     logged = Files.size(work.resolve("flink.log"));
     job.start(
         withTable, pipeline.kafka().bootstrapServers(), pipeline.postgres().jdbcUrl(), System.out);
-    awaitLogged(
-        logged,
-        "source.tables: shop.returns was added to a pipeline whose capture had begun: the rows held"
-            + " before are in no change topic");
-    assertThat(
-            queryLong(
-                "SELECT count(*) FROM analytics.pipeline_generation WHERE generation = '"
-                    + next.generation()
-                    + "'"))
-        .as("the refused generation is not recorded")
-        .isEqualTo(1);
+    job.awaitRunning(Duration.ofSeconds(120));
+    superuser("INSERT INTO shop.refunds VALUES (61, (SELECT max(id) FROM shop.orders), 'late')");
+    deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (pipeline.slotRecovery().recoveries() == recoveries && System.nanoTime() < deadline) {
+      TimeUnit.MILLISECONDS.sleep(200);
+    }
+    assertThat(pipeline.slotRecovery().recoveries())
+        .as("the launcher re-snapshots once for the added table")
+        .isEqualTo(recoveries + 1);
+    assertConvergesToOracles(Oracles.of(third), "a table added to the running pipeline");
+    assertThat(queryLong("SELECT sum(return_count) FROM analytics.refunds_per_order"))
+        .isEqualTo(61);
+    assertThat(logSince(logged))
+        .contains("shop.refunds added to a pipeline whose capture had begun");
+    try (Connection db = pipeline.postgres().superuserConnection();
+        Statement sql = db.createStatement();
+        ResultSet rs =
+            sql.executeQuery("SELECT resnapshot_requested IS NULL FROM shop.heartbeat")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getBoolean(1)).as("the request is cleared by the release").isTrue();
+    }
 
     // Retention took a change topic's oldest records: a job of another generation cannot compute
     // its analytics from what is left, and says so instead of starting.
@@ -1061,6 +1114,13 @@ class AnalyticsPipelineIT {
     assertThat(refused.condition(Stage.PROCESSING).message())
         .contains("cdc.shop.orders-0 begins at offset");
     assertThat(logSince(logged)).contains("their oldest records are gone");
+  }
+
+  /** The definition with one more analytic, its query in {@code <name>.sql}. */
+  private static String withAnalytic(String pipelineYaml, String name, String key) {
+    return pipelineYaml.replace(
+        "\njob:\n",
+        "  - name: " + name + "\n    query: " + name + ".sql\n    key: [" + key + "]\n\njob:\n");
   }
 
   private static String jobIdOf(Path definition) {

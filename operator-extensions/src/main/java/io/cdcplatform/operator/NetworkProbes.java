@@ -21,6 +21,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -58,7 +59,54 @@ final class NetworkProbes implements StageProbes {
   }
 
   @Override
-  public String releaseLostSlot(CdcPipeline pipeline, CdcPipelineSpec spec) {
+  public String releaseLostSlot(
+      CdcPipeline pipeline, CdcPipelineSpec spec, java.util.Set<String> capturing) {
+    String slot = spec.getSource().getSlot();
+    return asCaptureRole(
+        pipeline,
+        spec,
+        "releasing replication slot " + slot,
+        (db, definition) -> {
+          java.util.List<String> missing =
+              new java.util.ArrayList<>(
+                  List.of(definition.connectorSettings().get("table.include.list").split(",")));
+          missing.removeAll(capturing);
+          if (!missing.isEmpty()) {
+            throw new ProbeException(
+                "connector "
+                    + spec.getCapture().getConnector()
+                    + " does not capture "
+                    + String.join(", ", missing)
+                    + " yet: the new snapshot waits for its configuration from the definition");
+          }
+          LostSlot.Released released = LostSlot.release(db, definition, slot);
+          return "replication slot "
+              + slot
+              + " released: the new snapshot marked at LSN "
+              + released.resnapshotLsn()
+              + " in "
+              + definition.source().heartbeat().qualified()
+              + (released.sessionEnded() ? ", the session holding it ended" : "");
+        });
+  }
+
+  @Override
+  public java.util.OptionalLong resnapshotRequested(CdcPipeline pipeline, CdcPipelineSpec spec) {
+    return asCaptureRole(
+        pipeline,
+        spec,
+        "reading the heartbeat row",
+        (db, definition) -> LostSlot.requested(db, definition));
+  }
+
+  /** What the capture role can do in the source, with the pipeline's definition. */
+  private interface CaptureWork<T> {
+    T apply(Connection db, PipelineDefinition definition) throws SQLException, SourceSetupException;
+  }
+
+  /** Runs {@code work} logged in as the capture role named by {@code spec.resnapshot}. */
+  private <T> T asCaptureRole(
+      CdcPipeline pipeline, CdcPipelineSpec spec, String doing, CaptureWork<T> work) {
     ResnapshotSpec wanted = spec.getResnapshot();
     String namespace = pipeline.getMetadata().getNamespace();
     Secret login = Secrets.get(client, namespace, wanted.getCredentialsSecret());
@@ -67,23 +115,14 @@ final class NetworkProbes implements StageProbes {
             namespace,
             wanted.getDefinitionConfigMap(),
             namespace + "/" + pipeline.getMetadata().getName() + "/resnapshot");
-    String slot = spec.getSource().getSlot();
     try (Connection db =
         DriverManager.getConnection(
             SpecSettings.jdbcUrl(spec),
             Secrets.value(login, wanted.getUsernameKey()),
             Secrets.value(login, wanted.getPasswordKey()))) {
-      LostSlot.Released released = LostSlot.release(db, definition, slot);
-      return "replication slot "
-          + slot
-          + " released: the new snapshot marked at LSN "
-          + released.resnapshotLsn()
-          + " in "
-          + definition.source().heartbeat().qualified()
-          + (released.sessionEnded() ? ", the session holding it ended" : "");
+      return work.apply(db, definition);
     } catch (SQLException e) {
-      throw new ProbeException(
-          "releasing replication slot " + slot + " as the capture role: " + e.getMessage());
+      throw new ProbeException(doing + " as the capture role: " + e.getMessage());
     } catch (SourceSetupException | IllegalArgumentException e) {
       throw new ProbeException(e.getMessage());
     }

@@ -18,13 +18,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Re-snapshots a pipeline whose replication slot PostgreSQL invalidated, through its
- * KafkaConnector, one step per look, as the launcher's SlotRecovery does locally:
+ * Re-snapshots a pipeline whose replication slot PostgreSQL invalidated, or whose definition gained
+ * a table (source-setup asks for it in the heartbeat row), through its KafkaConnector, one step per
+ * look, as the launcher's SlotRecovery does locally:
  *
  * <ol>
- *   <li>the verdict says {@code SourceReady WalLost}: the KafkaConnector's {@code spec.state} is
- *       set to {@code stopped} (Strimzi stops the connector; a stopped connector's offsets may be
- *       changed) — step {@code Stopping};
+ *   <li>the verdict says {@code SourceReady WalLost}, or a new snapshot is asked (read as the
+ *       capture role): the KafkaConnector's {@code spec.state} is set to {@code stopped} (Strimzi
+ *       stops the connector; a stopped connector's offsets may be changed) — step {@code Stopping};
  *   <li>Strimzi reports the connector {@code STOPPED}: the slot is released as the capture role
  *       (the new snapshot marked in the heartbeat row, the slot dropped: {@code LostSlot}) and the
  *       KafkaConnector annotated {@code strimzi.io/connector-offsets: reset} — step {@code
@@ -87,12 +88,12 @@ final class Resnapshots {
     String running = runtimeState(connector);
     try {
       if (next.getStep() == null) {
-        if (verdict.condition(Stage.SOURCE).reason() == Reason.WAL_LOST) {
+        String why = why(pipeline, spec, verdict, slot);
+        if (why != null) {
           edit(client, connector, c -> withState(c, ConnectorState.STOPPED));
           next.setStep(STOPPING);
           next.setStartedAt(now.toString());
-          next.setMessage(
-              "replication slot " + slot + " lost: KafkaConnector " + name + " asked to stop");
+          next.setMessage(why + ": KafkaConnector " + name + " asked to stop");
           LOG.info("{}", next.getMessage());
         }
       } else if (next.getStep().equals(STOPPING)) {
@@ -102,7 +103,7 @@ final class Resnapshots {
           String released =
               verdict.condition(Stage.SOURCE).reason() == Reason.SLOT_MISSING
                   ? "replication slot " + slot + " already released"
-                  : probes.releaseLostSlot(pipeline, spec);
+                  : probes.releaseLostSlot(pipeline, spec, capturing(connector));
           edit(
               client,
               connector,
@@ -142,12 +143,44 @@ final class Resnapshots {
       }
     } catch (ProbeException | io.fabric8.kubernetes.client.KubernetesClientException e) {
       next.setMessage(
-          "step "
-              + next.getStep()
-              + " not taken yet, tried again at the next look: "
+          (next.getStep() == null
+                  ? "cannot tell whether a new snapshot is needed, asked again at the next look: "
+                  : "step " + next.getStep() + " not taken yet, tried again at the next look: ")
               + e.getMessage());
     }
     return next;
+  }
+
+  /**
+   * Why capture must start again from a new snapshot: the slot is lost, or source-setup added a
+   * table whose earlier rows no change topic carries; null when it need not.
+   */
+  private String why(CdcPipeline pipeline, CdcPipelineSpec spec, Verdict verdict, String slot) {
+    if (verdict.condition(Stage.SOURCE).reason() == Reason.WAL_LOST) {
+      return "replication slot " + slot + " lost";
+    }
+    java.util.OptionalLong asked = probes.resnapshotRequested(pipeline, spec);
+    return asked.isPresent()
+        ? "a table was added to the definition (source-setup asked for a new snapshot at LSN "
+            + asked.getAsLong()
+            + ")"
+        : null;
+  }
+
+  /** The tables the connector's configuration captures ({@code table.include.list}). */
+  static java.util.Set<String> capturing(KafkaConnector connector) {
+    Object list =
+        connector.getSpec().getConfig() == null
+            ? null
+            : connector.getSpec().getConfig().get("table.include.list");
+    if (!(list instanceof String names) || names.isBlank()) {
+      return java.util.Set.of();
+    }
+    java.util.Set<String> tables = new java.util.TreeSet<>();
+    for (String name : names.split(",")) {
+      tables.add(name.strip());
+    }
+    return tables;
   }
 
   /** The connector's state as Connect reports it through Strimzi, or UNKNOWN. */

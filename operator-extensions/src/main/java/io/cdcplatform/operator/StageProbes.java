@@ -37,14 +37,28 @@ public interface StageProbes extends AutoCloseable {
   }
 
   /**
-   * Releases the pipeline's lost replication slot as its spec's capture role: marks the new
-   * snapshot in the heartbeat row of the definition it names and drops the slot.
+   * Releases the pipeline's replication slot, lost or asked to be re-snapshotted, as its spec's
+   * capture role: marks the new snapshot in the heartbeat row of the definition it names (clearing
+   * any request) and drops the slot. Nothing is released while the connector does not capture every
+   * table of the definition yet: the new snapshot would miss the tables it does not.
    *
+   * @param capturing the tables the KafkaConnector's {@code table.include.list} names
    * @return what was done, one line
    * @throws ProbeException when it cannot be done, naming why
    */
-  default String releaseLostSlot(CdcPipeline pipeline, CdcPipelineSpec spec) {
+  default String releaseLostSlot(
+      CdcPipeline pipeline, CdcPipelineSpec spec, java.util.Set<String> capturing) {
     throw new io.cdcplatform.health.ProbeException("this reconciler cannot release slots");
+  }
+
+  /**
+   * The WAL position at which source-setup asked for a new snapshot (a table was added to the
+   * definition), read as the spec's capture role; empty when nothing is asked.
+   *
+   * @throws ProbeException when the heartbeat row cannot be read, naming why
+   */
+  default java.util.OptionalLong resnapshotRequested(CdcPipeline pipeline, CdcPipelineSpec spec) {
+    return java.util.OptionalLong.empty();
   }
 
   /** Forgets every pipeline not among {@code keys} ({@code namespace/name}): they are gone. */

@@ -311,21 +311,56 @@ class CdcPipelineReconcilerTest {
     assertThat(annotations(connector())).doesNotContainKey("strimzi.io/connector-offsets");
     STAGES.releaseRefusal = null;
 
+    resetAndResume(completed);
+  }
+
+  /**
+   * A table added to the definition: source-setup asked for a new snapshot in the heartbeat row,
+   * and the healthy slot is re-snapshotted the same way, the request cleared with its release.
+   */
+  @Test
+  void aTableAddedToTheDefinitionIsReSnapshottedThroughTheKafkaConnector() {
+    int completed = resnapshotsCompleted();
+    NOW.set(NOW.get().plusSeconds(60));
+    STAGES.requested = 4242L;
+
+    CdcPipeline stopping =
+        awaitStatus("Stopping", p -> Resnapshots.STOPPING.equals(resnapshot(p).getStep()));
+    assertThat(resnapshot(stopping).getMessage())
+        .isEqualTo(
+            "a table was added to the definition (source-setup asked for a new snapshot at LSN"
+                + " 4242): KafkaConnector cdc-source asked to stop");
+    assertThat(connector().getSpec().getState()).isEqualTo(ConnectorState.STOPPED);
+    assertThat(STAGES.slotsReleased).isZero();
+
+    // The connector is not configured from the new definition yet: nothing is released.
+    setConnectorTables("shop.customers,shop.products");
+    setConnectorState("STOPPED");
+    awaitStatus(
+        "the release waiting for the connector's configuration",
+        p -> String.valueOf(resnapshot(p).getMessage()).contains("does not capture"));
+    assertThat(STAGES.slotsReleased).isZero();
+    assertThat(STAGES.requested).isEqualTo(4242L);
+
+    setConnectorTables("shop.customers,shop.products,shop.orders");
+    setConnectorState("STOPPED");
+    awaitStatus("Resetting", p -> Resnapshots.RESETTING.equals(resnapshot(p).getStep()));
+    assertThat(STAGES.requested).as("the request is cleared with the release").isNull();
+    resetAndResume(completed);
+  }
+
+  /**
+   * From a stopped connector on: the slot released once, the offsets reset, the connector run
+   * again, the re-snapshot counted; then the connector as its fixture has it.
+   */
+  private void resetAndResume(int completed) {
     awaitStatus("Resetting", p -> Resnapshots.RESETTING.equals(resnapshot(p).getStep()));
     assertThat(STAGES.slotsReleased).isEqualTo(1);
     assertThat(annotations(connector())).containsEntry("strimzi.io/connector-offsets", "reset");
     assertThat(connector().getSpec().getState()).isEqualTo(ConnectorState.STOPPED);
 
     // Strimzi resets the offsets of the stopped connector and removes the annotation.
-    client
-        .resources(KafkaConnector.class)
-        .inNamespace(NS)
-        .withName("cdc-source")
-        .edit(
-            c -> {
-              c.getMetadata().getAnnotations().remove("strimzi.io/connector-offsets");
-              return c;
-            });
+    editConnector(c -> c.getMetadata().getAnnotations().remove("strimzi.io/connector-offsets"));
     awaitStatus("Resuming", p -> Resnapshots.RESUMING.equals(resnapshot(p).getStep()));
     assertThat(connector().getSpec().getState()).isEqualTo(ConnectorState.RUNNING);
 
@@ -338,6 +373,7 @@ class CdcPipelineReconcilerTest {
             p -> resnapshot(p).getStep() == null && resnapshot(p).getCompleted() == completed + 1);
     assertThat(resnapshot(done).getLastCompletedAt()).isEqualTo(NOW.get().toString());
     assertThat(STAGES.slotsReleased).isEqualTo(1);
+    STAGES.slotsReleased = 0;
     // The connector's spec was changed twice: back to the fixture's, at generation 1.
     client.resources(KafkaConnector.class).inNamespace(NS).withName("cdc-source").delete();
     awaitGone();
@@ -412,6 +448,24 @@ class CdcPipelineReconcilerTest {
     return connector.getMetadata().getAnnotations() == null
         ? java.util.Map.of()
         : connector.getMetadata().getAnnotations();
+  }
+
+  /** The connector's configured tables, as the chart renders them from the definition. */
+  private static void setConnectorTables(String tables) {
+    editConnector(c -> c.getSpec().getConfig().put("table.include.list", tables));
+  }
+
+  /** Changes the connector's resource as a person or Strimzi would. */
+  private static void editConnector(Consumer<KafkaConnector> change) {
+    client
+        .resources(KafkaConnector.class)
+        .inNamespace(NS)
+        .withName("cdc-source")
+        .edit(
+            c -> {
+              change.accept(c);
+              return c;
+            });
   }
 
   /** The connector's state as Strimzi would report it from Connect. */

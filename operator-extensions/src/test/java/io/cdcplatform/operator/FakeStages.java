@@ -18,12 +18,20 @@ import java.util.List;
  */
 final class FakeStages implements StageProbes {
 
+  /** The tables the definition captures, as the connector fixture's configuration names them. */
+  static final java.util.Set<String> CAPTURED =
+      java.util.Set.of("shop.customers", "shop.products", "shop.orders");
+
   private final Clock clock;
   volatile long retainedWalBytes;
   volatile String walStatus;
   volatile boolean slotExists;
   volatile int slotsReleased;
   volatile String releaseRefusal;
+
+  /** The WAL position at which source-setup asked for a new snapshot; null: none asked. */
+  volatile Long requested;
+
   volatile int brokers;
   volatile List<String> underReplicated;
   volatile String jobState;
@@ -45,6 +53,7 @@ final class FakeStages implements StageProbes {
     walStatus = "reserved";
     slotExists = true;
     releaseRefusal = null;
+    requested = null;
     brokers = 3;
     underReplicated = List.of();
     jobState = "RUNNING";
@@ -76,17 +85,35 @@ final class FakeStages implements StageProbes {
             : SourceObservation.missing("cdc_debezium"));
   }
 
-  /** Plays LostSlot: refuses while {@code releaseRefusal} is set, else drops the lost slot. */
+  @Override
+  public java.util.OptionalLong resnapshotRequested(
+      CdcPipeline pipeline, io.cdcplatform.operator.api.CdcPipelineSpec spec) {
+    Long asked = requested;
+    return asked == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(asked);
+  }
+
+  /**
+   * Plays LostSlot: refuses while {@code releaseRefusal} is set, else drops the slot if it is lost
+   * or a new snapshot is asked, clearing the request.
+   */
   @Override
   public String releaseLostSlot(
-      CdcPipeline pipeline, io.cdcplatform.operator.api.CdcPipelineSpec spec) {
+      CdcPipeline pipeline,
+      io.cdcplatform.operator.api.CdcPipelineSpec spec,
+      java.util.Set<String> capturing) {
+    if (!capturing.containsAll(CAPTURED)) {
+      throw new io.cdcplatform.health.ProbeException(
+          "connector cdc-source does not capture every table yet: " + capturing);
+    }
     if (releaseRefusal != null) {
       throw new io.cdcplatform.health.ProbeException(releaseRefusal);
     }
-    if (!slotExists || !walStatus.equals("lost")) {
-      throw new io.cdcplatform.health.ProbeException("replication slot cdc_debezium is not lost");
+    if (!slotExists || (!walStatus.equals("lost") && requested == null)) {
+      throw new io.cdcplatform.health.ProbeException(
+          "replication slot cdc_debezium is not lost and no new snapshot is asked for");
     }
     slotExists = false;
+    requested = null;
     slotsReleased++;
     return "replication slot cdc_debezium released";
   }

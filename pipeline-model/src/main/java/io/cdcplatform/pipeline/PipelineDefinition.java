@@ -52,6 +52,15 @@ public record PipelineDefinition(
   public static final String RESNAPSHOT_COLUMN = "resnapshot_lsn";
 
   /**
+   * The heartbeat table's column asking for a new snapshot because the definition now captures a
+   * table the replication slot's snapshot never read: the WAL position (as a number) at which
+   * source-setup added the table to the publication. The rows such a table held before are in no
+   * change topic, so capture starts again from a new snapshot, as after a lost slot ({@link
+   * #RESNAPSHOT_COLUMN}); releasing the slot clears the request. NULL when nothing is asked.
+   */
+  public static final String RESNAPSHOT_REQUEST_COLUMN = "resnapshot_requested";
+
+  /**
    * The heartbeat table's columns through which continuous verification asks the job for a cut
    * (docs/analytics.md, "Continuous verification"): the round's number, written alone first (the
    * job holds what follows), then with the WAL position (as a number) of the source snapshot the
@@ -64,7 +73,8 @@ public record PipelineDefinition(
 
   /** Every column the platform adds to the heartbeat table, all bigint and nullable. */
   public static final java.util.List<String> HEARTBEAT_MARKERS =
-      java.util.List.of(RESNAPSHOT_COLUMN, VERIFY_ROUND_COLUMN, VERIFY_CUT_COLUMN);
+      java.util.List.of(
+          RESNAPSHOT_COLUMN, RESNAPSHOT_REQUEST_COLUMN, VERIFY_ROUND_COLUMN, VERIFY_CUT_COLUMN);
 
   /** Each continuous verification round's outcome, newest last (written by the verifier). */
   public static final String VERIFICATION = "analytics.verification";

@@ -21,6 +21,11 @@ import java.util.Optional;
  * it, and the analytics job retracts every row version older than it. The connector, its offsets
  * reset, then creates the slot again and snapshots. Everything here is allowed to the capture role:
  * it has REPLICATION, writes the heartbeat, and may end its own sessions.
+ *
+ * <p>The same re-snapshot serves a table added to the definition of a pipeline whose capture has
+ * begun: its rows from before are in no change topic. Source-setup then asks for it in the
+ * heartbeat row ({@link PipelineDefinition#RESNAPSHOT_REQUEST_COLUMN}, see {@link #requested}), and
+ * {@link #release} drops the slot although it is healthy, clearing the request with the mark.
  */
 public final class LostSlot {
 
@@ -42,28 +47,59 @@ public final class LostSlot {
   }
 
   /**
-   * Marks the new snapshot and drops the lost slot.
+   * The WAL position at which source-setup asked for a new snapshot because a table was added to
+   * the definition, or empty when nothing is asked.
    *
-   * @throws SourceSetupException when the slot is not lost (a healthy slot is never dropped), or a
-   *     step is refused, naming it
+   * @throws SourceSetupException when the heartbeat row cannot be read, naming why
+   */
+  public static java.util.OptionalLong requested(Connection db, PipelineDefinition definition)
+      throws SourceSetupException {
+    String heartbeat = definition.source().heartbeat().qualified();
+    try (Statement sql = db.createStatement();
+        ResultSet rs =
+            sql.executeQuery(
+                "SELECT "
+                    + PipelineDefinition.RESNAPSHOT_REQUEST_COLUMN
+                    + " FROM "
+                    + heartbeat
+                    + " WHERE id = 1")) {
+      if (rs.next()) {
+        long position = rs.getLong(1);
+        if (!rs.wasNull()) {
+          return java.util.OptionalLong.of(position);
+        }
+      }
+      return java.util.OptionalLong.empty();
+    } catch (SQLException e) {
+      throw new SourceSetupException(
+          "cannot read the new snapshot's request in " + heartbeat + ": " + firstLine(e));
+    }
+  }
+
+  /**
+   * Marks the new snapshot, clears its request, and drops the slot.
+   *
+   * @throws SourceSetupException when the slot is neither lost nor asked to be re-snapshotted (a
+   *     healthy slot is otherwise never dropped), or a step is refused, naming it
    */
   public static Released release(Connection db, PipelineDefinition definition, String slot)
       throws SourceSetupException {
     SourceSetup.identifier(slot, "replication slot");
     try {
       Optional<String> status = walStatus(db, slot);
-      if (status.isEmpty()) {
+      boolean asked = requested(db, definition).isPresent();
+      if (status.isEmpty() && !asked) {
         throw new SourceSetupException("replication slot " + slot + " does not exist");
       }
-      if (!status.get().equals("lost")) {
+      if (status.isPresent() && !status.get().equals("lost") && !asked) {
         throw new SourceSetupException(
             "replication slot "
                 + slot
                 + " is not lost (wal_status "
                 + status.get()
-                + "): it is kept, and nothing is re-snapshotted");
+                + ") and no new snapshot is asked for: it is kept, and nothing is re-snapshotted");
       }
-      boolean ended = endSession(db, slot);
+      boolean ended = status.isPresent() && endSession(db, slot);
       long position;
       try (Statement sql = db.createStatement();
           ResultSet rs = sql.executeQuery("SELECT (pg_current_wal_lsn() - '0/0')::bigint")) {
@@ -80,7 +116,10 @@ public final class LostSlot {
                   + ") VALUES (1, now(), ?) ON CONFLICT (id) DO UPDATE SET beat_at = EXCLUDED.beat_at, "
                   + PipelineDefinition.RESNAPSHOT_COLUMN
                   + " = EXCLUDED."
-                  + PipelineDefinition.RESNAPSHOT_COLUMN)) {
+                  + PipelineDefinition.RESNAPSHOT_COLUMN
+                  + ", "
+                  + PipelineDefinition.RESNAPSHOT_REQUEST_COLUMN
+                  + " = NULL")) {
         mark.setLong(1, position);
         mark.executeUpdate();
       } catch (SQLException e) {
@@ -91,14 +130,16 @@ public final class LostSlot {
                 + firstLine(e)
                 + " (run source-setup)");
       }
-      try (PreparedStatement drop = db.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
-        drop.setString(1, slot);
-        drop.execute();
+      if (status.isPresent()) {
+        try (PreparedStatement drop = db.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
+          drop.setString(1, slot);
+          drop.execute();
+        }
       }
       return new Released(position, ended);
     } catch (SQLException e) {
       throw new SourceSetupException(
-          "cannot release lost replication slot " + slot + ": " + firstLine(e));
+          "cannot release replication slot " + slot + ": " + firstLine(e));
     }
   }
 

@@ -221,13 +221,50 @@ public final class SourceSetup {
         }
       }
     }
-    if (!listed.equals(wanted)) {
+    if (listed.equals(wanted)) {
+      return;
+    }
+    Set<String> added = new TreeSet<>(wanted);
+    added.removeAll(listed);
+    String alter = "ALTER PUBLICATION " + publication + " SET TABLE " + tables;
+    if (added.isEmpty()) {
+      act(db, "update publication " + publication, alter);
+      done.add("set the tables of publication " + publication + " to " + tables);
+      return;
+    }
+    // The rows an added table holds are in no change topic: a new snapshot must read them. The
+    // request is committed with the publication's change, so neither is ever made without the
+    // other; whoever re-snapshots (the launcher, the reconciler) releases the slot and clears it.
+    TableName heartbeat = definition.source().heartbeat();
+    boolean autoCommit = db.getAutoCommit();
+    db.setAutoCommit(false);
+    try {
       act(
           db,
-          "update publication " + publication,
-          "ALTER PUBLICATION " + publication + " SET TABLE " + tables);
-      done.add("set the tables of publication " + publication + " to " + tables);
+          "add " + String.join(", ", added) + " to publication " + publication,
+          alter,
+          "UPDATE "
+              + heartbeat
+              + " SET "
+              + PipelineDefinition.RESNAPSHOT_REQUEST_COLUMN
+              + " = (pg_current_wal_lsn() - '0/0')::bigint WHERE id = 1");
+      db.commit();
+    } catch (SourceSetupException e) {
+      db.rollback();
+      throw e;
+    } finally {
+      db.setAutoCommit(autoCommit);
     }
+    done.add("set the tables of publication " + publication + " to " + tables);
+    done.add(
+        "asked for a new snapshot in "
+            + heartbeat
+            + "."
+            + PipelineDefinition.RESNAPSHOT_REQUEST_COLUMN
+            + ": "
+            + String.join(", ", added)
+            + (added.size() == 1 ? " holds" : " hold")
+            + " rows no change topic carries");
   }
 
   private static void captureRole(

@@ -217,7 +217,63 @@ class SourceSetupIT {
             "set REPLICA IDENTITY FULL on ledger.audit",
             "set the tables of publication ledger_publication to ledger.audit, ledger.entries,"
                 + " ops.heartbeat",
-            "granted ledger_capture: SELECT ON ledger.audit");
+            "granted ledger_capture: SELECT ON ledger.audit",
+            "asked for a new snapshot in ops.heartbeat.resnapshot_requested: ledger.audit holds"
+                + " rows no change topic carries");
+    PipelineDefinition both = definition("ledger.entries", "ledger.audit");
+    try (Connection capture =
+        DriverManager.getConnection(postgres.jdbcUrl(), CAPTURE.role(), CAPTURE.password())) {
+      long asked = LostSlot.requested(capture, both).orElseThrow();
+      assertThat(asked).isPositive();
+      // A healthy slot is dropped when asked: the request is cleared with the mark.
+      sql(capture, "SELECT pg_create_logical_replication_slot('ledger_streaming', 'pgoutput')");
+      LostSlot.Released released = LostSlot.release(capture, both, "ledger_streaming");
+      assertThat(released.resnapshotLsn()).isGreaterThanOrEqualTo(asked);
+      assertThat(LostSlot.walStatus(capture, "ledger_streaming")).isEmpty();
+      assertThat(LostSlot.requested(capture, both)).isEmpty();
+      assertThat(query("SELECT resnapshot_lsn::text FROM ops.heartbeat"))
+          .containsExactly(Long.toString(released.resnapshotLsn()));
+    }
+    // Removing a table asks for nothing; nor does a second run.
+    try (Connection db = owner()) {
+      assertThat(SourceSetup.apply(db, definition("ledger.entries"), CAPTURE))
+          .noneMatch(line -> line.startsWith("asked for a new snapshot"));
+      assertThat(SourceSetup.apply(db, definition("ledger.entries"), CAPTURE)).isEmpty();
+    }
+    try (Connection capture =
+        DriverManager.getConnection(postgres.jdbcUrl(), CAPTURE.role(), CAPTURE.password())) {
+      assertThat(LostSlot.requested(capture, both)).isEmpty();
+    }
+  }
+
+  /** A refused publication change leaves no request behind, nor a request without the change. */
+  @Test
+  void anAddedTableAndItsSnapshotRequestAreCommittedTogether() throws Exception {
+    try (Connection db = owner()) {
+      SourceSetup.apply(db, definition("ledger.entries"), CAPTURE);
+    }
+    asSuperuser(
+        "CREATE ROLE stranger LOGIN PASSWORD 'x'",
+        "GRANT USAGE ON SCHEMA ledger TO stranger",
+        "CREATE TABLE ledger.foreign_rows (id integer PRIMARY KEY)",
+        "ALTER TABLE ledger.foreign_rows OWNER TO stranger",
+        "ALTER TABLE ledger.foreign_rows REPLICA IDENTITY FULL",
+        "GRANT SELECT ON ledger.foreign_rows TO ledger_owner");
+    try (Connection db = owner()) {
+      assertThatThrownBy(
+              () ->
+                  SourceSetup.apply(
+                      db, definition("ledger.entries", "ledger.foreign_rows"), CAPTURE))
+          .hasMessageStartingWith(
+              "cannot add ledger.foreign_rows to publication ledger_publication: ");
+    }
+    assertThat(query("SELECT coalesce(resnapshot_requested::text, 'none') FROM ops.heartbeat"))
+        .containsExactly("none");
+    assertThat(
+            query(
+                "SELECT tablename FROM pg_publication_tables WHERE pubname = 'ledger_publication'"
+                    + " ORDER BY 1"))
+        .containsExactly("entries", "heartbeat");
   }
 
   @Test
@@ -238,6 +294,7 @@ class SourceSetupIT {
     assertThat(first)
         .contains(
             "added column resnapshot_lsn to the heartbeat table ops.heartbeat",
+            "added column resnapshot_requested to the heartbeat table ops.heartbeat",
             "added column verify_round to the heartbeat table ops.heartbeat",
             "added column verify_cut to the heartbeat table ops.heartbeat");
     assertThat(second).isEmpty();
@@ -249,6 +306,7 @@ class SourceSetupIT {
             "id:integer",
             "beat_at:timestamp with time zone",
             "resnapshot_lsn:bigint",
+            "resnapshot_requested:bigint",
             "verify_round:bigint",
             "verify_cut:bigint");
   }
@@ -267,8 +325,8 @@ class SourceSetupIT {
       try {
         assertThatThrownBy(() -> LostSlot.release(capture, definition, "ledger_kept"))
             .hasMessage(
-                "replication slot ledger_kept is not lost (wal_status reserved): it is kept, and"
-                    + " nothing is re-snapshotted");
+                "replication slot ledger_kept is not lost (wal_status reserved) and no new"
+                    + " snapshot is asked for: it is kept, and nothing is re-snapshotted");
         assertThat(LostSlot.walStatus(capture, "ledger_kept")).contains("reserved");
         assertThat(query("SELECT coalesce(resnapshot_lsn::text, 'none') FROM ops.heartbeat"))
             .containsExactly("none");
@@ -367,8 +425,8 @@ class SourceSetupIT {
       assertThat(refused.code).isEqualTo(SourceSetupCommand.BAD_INPUT);
       assertThat(refused.err.strip())
           .isEqualTo(
-              "source-setup: replication slot ledger_healthy is not lost (wal_status reserved): it"
-                  + " is kept, and nothing is re-snapshotted");
+              "source-setup: replication slot ledger_healthy is not lost (wal_status reserved)"
+                  + " and no new snapshot is asked for: it is kept, and nothing is re-snapshotted");
     } finally {
       asSuperuser("SELECT pg_drop_replication_slot('ledger_healthy')");
     }
