@@ -34,7 +34,8 @@ public class CdcPipelineSpec {
   private VerificationSpec verification;
 
   @JsonPropertyDescription(
-      "Re-snapshot by the reconciler when PostgreSQL invalidates the replication slot: the"
+      "Re-snapshot by the reconciler when PostgreSQL invalidates the replication slot, or when"
+          + " source-setup asks for one because a table was added to the definition: the"
           + " connector is stopped, the slot released, the offsets reset and the connector"
           + " started again; absent: the verdict names the lost slot and a person heals it.")
   private ResnapshotSpec resnapshot;
