@@ -17,12 +17,20 @@ import java.util.concurrent.TimeUnit;
  * it is started again after a backoff that doubles up to 30 s and resets once the child has stayed
  * up for a minute. A child that exits with {@link #REFUSED} (every program here uses it for
  * settings it will not run with) is not started again: the same settings would be refused again, so
- * its last line, which says why, goes to the console instead.
+ * its last line, which says why, goes to the console instead. Nor is one that exits on SIGINT
+ * ({@link #INTERRUPTED}).
  */
 final class SupervisedChild {
 
   /** The exit code of a program that refused its arguments or settings. */
   static final int REFUSED = 2;
+
+  /**
+   * The exit code of a JVM stopped by SIGINT. Only a terminal sends it, to its whole foreground
+   * process group when Ctrl-C stops {@code make demo}: the launcher is stopping too, and a child
+   * restarted meanwhile would only be stopped again.
+   */
+  static final int INTERRUPTED = 130;
 
   /** The wait before the first restart after a failure. */
   static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
@@ -112,6 +120,12 @@ final class SupervisedChild {
       }
       if (gone.exitValue() == 0) {
         console.printf("[%s] finished (exit code 0)%n", spec.name());
+        return;
+      }
+      if (gone.exitValue() == INTERRUPTED) {
+        console.printf(
+            "[%s] stopped by SIGINT (exit code %d), as by Ctrl-C: not restarting%n",
+            spec.name(), INTERRUPTED);
         return;
       }
       if (gone.exitValue() == REFUSED) {

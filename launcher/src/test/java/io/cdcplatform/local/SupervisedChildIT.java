@@ -48,6 +48,25 @@ class SupervisedChildIT {
         .doesNotContain("restarting in");
   }
 
+  /** Ctrl-C reaches every child of the terminal's process group: none is started again. */
+  @Test
+  void aChildStoppedBySigintIsNotRestarted() throws Exception {
+    ByteArrayOutputStream console = new ByteArrayOutputStream();
+    SupervisedChild child = start(SupervisedChild.INTERRUPTED, console);
+
+    await(
+        () ->
+            console
+                .toString(StandardCharsets.UTF_8)
+                .contains(
+                    "[child] stopped by SIGINT (exit code 130), as by Ctrl-C: not restarting"));
+    TimeUnit.SECONDS.sleep(3);
+
+    assertThat(child.restarts()).isZero();
+    assertThat(child.isAlive()).isFalse();
+    assertThat(console.toString(StandardCharsets.UTF_8)).doesNotContain("restarting in");
+  }
+
   @Test
   void aChildThatFailsIsStartedAgain() throws Exception {
     ByteArrayOutputStream console = new ByteArrayOutputStream();
