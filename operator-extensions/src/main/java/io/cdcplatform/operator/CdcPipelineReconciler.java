@@ -77,12 +77,14 @@ public final class CdcPipelineReconciler implements Reconciler<CdcPipeline> {
       CdcPipelineStatus next;
       boolean ready;
       // A deleted pipeline is not reconciled again; what was kept for it goes with it here.
-      probes.retain(
+      java.util.Set<String> present =
           context
               .getPrimaryCache()
               .list()
               .map(p -> p.getMetadata().getNamespace() + "/" + p.getMetadata().getName())
-              .collect(Collectors.toSet()));
+              .collect(Collectors.toSet());
+      probes.retain(present);
+      resnapshots.retain(present);
       try {
         CdcPipelineSpec spec = SpecSettings.spec(pipeline);
         Slo slo = SpecSettings.slo(pipeline);

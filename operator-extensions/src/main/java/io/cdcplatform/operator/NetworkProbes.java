@@ -21,7 +21,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -68,8 +67,7 @@ final class NetworkProbes implements StageProbes {
         "releasing replication slot " + slot,
         (db, definition) -> {
           java.util.List<String> missing =
-              new java.util.ArrayList<>(
-                  List.of(definition.connectorSettings().get("table.include.list").split(",")));
+              new java.util.ArrayList<>(definition.capturedTableNames());
           missing.removeAll(capturing);
           if (!missing.isEmpty()) {
             throw new ProbeException(

@@ -53,10 +53,28 @@ final class Resnapshots {
 
   private static final Logger LOG = LoggerFactory.getLogger(Resnapshots.class);
 
+  /**
+   * How long a read of the heartbeat row's snapshot request is trusted while the connector's tables
+   * stay the same. Source-setup asks for a snapshot when a table is added, and the connector's
+   * {@code table.include.list} gains that table at the same upgrade, so a changed list is read at
+   * once; otherwise the capture role logs in once a minute per pipeline, not at every look.
+   */
+  static final java.time.Duration REQUEST_RECHECK = java.time.Duration.ofMinutes(1);
+
+  /** The last read of a pipeline's snapshot request, and the connector tables it was read with. */
+  private record RequestRead(
+      java.util.Set<String> capturing, Instant at, java.util.OptionalLong asked) {}
+
   private final StageProbes probes;
+  private final Map<String, RequestRead> requests = new java.util.concurrent.ConcurrentHashMap<>();
 
   Resnapshots(StageProbes probes) {
     this.probes = probes;
+  }
+
+  /** Forgets every pipeline not among {@code keys} ({@code namespace/name}): they are gone. */
+  void retain(java.util.Set<String> keys) {
+    requests.keySet().retainAll(keys);
   }
 
   /**
@@ -88,7 +106,7 @@ final class Resnapshots {
     String running = runtimeState(connector);
     try {
       if (next.getStep() == null) {
-        String why = why(pipeline, spec, verdict, slot);
+        String why = why(pipeline, spec, verdict, slot, capturing(connector), now);
         if (why != null) {
           edit(client, connector, c -> withState(c, ConnectorState.STOPPED));
           next.setStep(STOPPING);
@@ -155,11 +173,32 @@ final class Resnapshots {
    * Why capture must start again from a new snapshot: the slot is lost, or source-setup added a
    * table whose earlier rows no change topic carries; null when it need not.
    */
-  private String why(CdcPipeline pipeline, CdcPipelineSpec spec, Verdict verdict, String slot) {
+  private String why(
+      CdcPipeline pipeline,
+      CdcPipelineSpec spec,
+      Verdict verdict,
+      String slot,
+      java.util.Set<String> capturing,
+      Instant now) {
+    String key = pipeline.getMetadata().getNamespace() + "/" + pipeline.getMetadata().getName();
     if (verdict.condition(Stage.SOURCE).reason() == Reason.WAL_LOST) {
+      requests.remove(key);
       return "replication slot " + slot + " lost";
     }
-    java.util.OptionalLong asked = probes.resnapshotRequested(pipeline, spec);
+    RequestRead last = requests.get(key);
+    java.util.OptionalLong asked;
+    if (last != null
+        && last.capturing().equals(capturing)
+        && now.isBefore(last.at().plus(REQUEST_RECHECK))) {
+      asked = last.asked();
+    } else {
+      asked = probes.resnapshotRequested(pipeline, spec);
+      requests.put(key, new RequestRead(capturing, now, asked));
+    }
+    if (asked.isPresent()) {
+      // Taken now; the release clears it, and the next look after the re-snapshot reads it again.
+      requests.remove(key);
+    }
     return asked.isPresent()
         ? "a table was added to the definition (source-setup asked for a new snapshot at LSN "
             + asked.getAsLong()

@@ -32,6 +32,9 @@ final class FakeStages implements StageProbes {
   /** The WAL position at which source-setup asked for a new snapshot; null: none asked. */
   volatile Long requested;
 
+  final java.util.concurrent.atomic.AtomicInteger requestReads =
+      new java.util.concurrent.atomic.AtomicInteger();
+
   volatile int brokers;
   volatile List<String> underReplicated;
   volatile String jobState;
@@ -54,6 +57,7 @@ final class FakeStages implements StageProbes {
     slotExists = true;
     releaseRefusal = null;
     requested = null;
+    slotsReleased = 0;
     brokers = 3;
     underReplicated = List.of();
     jobState = "RUNNING";
@@ -88,6 +92,7 @@ final class FakeStages implements StageProbes {
   @Override
   public java.util.OptionalLong resnapshotRequested(
       CdcPipeline pipeline, io.cdcplatform.operator.api.CdcPipelineSpec spec) {
+    requestReads.incrementAndGet();
     Long asked = requested;
     return asked == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(asked);
   }

@@ -176,11 +176,7 @@ public record PipelineDefinition(
    */
   public Map<String, String> connectorSettings() {
     Map<String, String> settings = new java.util.LinkedHashMap<>();
-    settings.put(
-        "table.include.list",
-        source.captured().stream()
-            .map(t -> t.name().qualified())
-            .collect(java.util.stream.Collectors.joining(",")));
+    settings.put("table.include.list", String.join(",", capturedTableNames()));
     settings.put("topic.prefix", source.topicPrefix());
     settings.put(
         "heartbeat.action.query",
@@ -204,6 +200,14 @@ public record PipelineDefinition(
               .collect(java.util.stream.Collectors.joining(",")));
     }
     return settings;
+  }
+
+  /**
+   * Every captured table as {@code schema.table}, in declaration order: what the connector's {@code
+   * table.include.list} names.
+   */
+  public List<String> capturedTableNames() {
+    return source.captured().stream().map(t -> t.name().qualified()).toList();
   }
 
   /** The change topics of every captured table, in declaration order. */
