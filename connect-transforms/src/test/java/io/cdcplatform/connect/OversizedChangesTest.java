@@ -59,6 +59,20 @@ class OversizedChangesTest {
     json.close();
   }
 
+  /**
+   * Connect finds the transform through its service manifest: the local worker discovers plugins
+   * with {@code plugin.discovery=service_load}, which skips the reflective scan of every jar (about
+   * 5 s of its start here) and finds nothing a jar does not declare.
+   */
+  @Test
+  void theTransformIsDeclaredForServiceLoading() {
+    assertThat(
+            java.util.ServiceLoader.load(org.apache.kafka.connect.transforms.Transformation.class)
+                .stream()
+                .map(java.util.ServiceLoader.Provider::type))
+        .contains(OversizedChanges.class);
+  }
+
   @Test
   void aChangeWithinTheLimitPassesUntouched() {
     SourceRecord record = record("x".repeat(300));

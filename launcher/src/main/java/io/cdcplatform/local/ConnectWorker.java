@@ -62,7 +62,11 @@ final class ConnectWorker {
     settings.put("rest.advertised.host.name", "127.0.0.1");
     settings.put("rest.advertised.port", String.valueOf(restPort));
     settings.put("plugin.path", runtime.pluginPath().toString());
-    settings.put("plugin.discovery", "only_scan");
+    // Plugins are found through their service manifests (Debezium's jars and the project's
+    // transforms carry them), not by scanning every class of every jar: Connect ready in about 4 s
+    // instead of 9 s here. Only the local worker does this; the Strimzi image's plugins are not
+    // checked for manifests here, so the chart keeps Connect's default.
+    settings.put("plugin.discovery", "service_load");
     // One connector with one task: its offsets and statuses need no more than a partition each
     // (25 and 5 by default), which every broker would otherwise follow.
     settings.put("offset.storage.partitions", "1");
