@@ -333,15 +333,22 @@ public final class LocalPipeline implements Callable<Integer> {
 
   /**
    * The stages of this run in the order they start, each ready before the next: the source, the
-   * brokers, Connect with the connector, the slot's watch, then as asked the job, the workload, and
-   * the verdict, continuous verification and the dashboard. {@link #stopAll} stops the ones started
-   * in reverse order.
+   * brokers, Connect with the connector (the job's process started beside it), the slot's watch,
+   * then as asked the job once RUNNING, the workload, and the verdict, continuous verification and
+   * the dashboard. {@link #stopAll} stops the ones started in reverse order.
    */
   private List<Stage> stages(
       ChartFiles chart, LocalKafkaCluster cluster, KafkaRuntime runtime, Path work) {
     List<Stage> stages = new ArrayList<>();
     stages.add(Stage.of("postgres", () -> startPostgres(work), this::stopPostgres));
     stages.add(Stage.of("kafka", () -> startKafka(cluster, chart), this::stopKafka));
+    if (startAnalytics) {
+      // The job's process starts beside Connect: it needs only the database and the topics, which
+      // the stages before have made, and reads the change topics from their earliest offsets.
+      // Planning the analytics takes one core for seconds, and Connect's start leaves the other
+      // mostly idle; the job is awaited after Connect (stage "flink").
+      stages.add(Stage.of("flink process", () -> launchAnalytics(work), this::stopAnalytics));
+    }
     stages.add(
         Stage.of(
             "connect",
@@ -357,11 +364,7 @@ public final class LocalPipeline implements Callable<Integer> {
               }
             }));
     if (startAnalytics) {
-      stages.add(
-          Stage.of(
-              "flink",
-              () -> startAnalytics(chart, work),
-              () -> stopProcess("flink", flink == null ? null : flink.process())));
+      stages.add(Stage.of("flink", this::awaitAnalytics, this::stopAnalytics));
     }
     if (startIngest) {
       stages.add(Stage.of("ingest", () -> startIngest(work), this::stopIngest));
@@ -542,9 +545,17 @@ public final class LocalPipeline implements Callable<Integer> {
         state.describe());
   }
 
-  private void startAnalytics(ChartFiles chart, Path work) throws Exception {
-    out.printf("[4/5] flink: starting the analytics job (log %s)%n", work.resolve("flink.log"));
-    long start = System.nanoTime();
+  /** When the job's process was started, for the time its stage reports. */
+  private long flinkStarted;
+
+  /** Whether the job's process was stopped: both of its stages stop it, the first one that can. */
+  private boolean flinkStopped;
+
+  private void launchAnalytics(Path work) throws Exception {
+    out.printf(
+        "[4/5] flink: starting the analytics job beside Connect (log %s)%n",
+        work.resolve("flink.log"));
+    flinkStarted = System.nanoTime();
     FlinkJob job = new FlinkJob(home, flinkPort, work);
     synchronized (lifecycle) {
       flink = job;
@@ -554,12 +565,27 @@ public final class LocalPipeline implements Callable<Integer> {
         kafka.bootstrapServers(),
         postgres.jdbcUrl(),
         out);
-    job.awaitRunning(STAGE_TIMEOUT);
+  }
+
+  private void stopAnalytics() throws InterruptedException {
+    SupervisedChild process;
+    synchronized (lifecycle) {
+      if (flinkStopped || flink == null) {
+        return;
+      }
+      flinkStopped = true;
+      process = flink.process();
+    }
+    stopProcess("flink", process);
+  }
+
+  private void awaitAnalytics() throws Exception {
+    flink.awaitRunning(STAGE_TIMEOUT);
     out.printf(
         Locale.ROOT,
         "[4/5] flink: job RUNNING in %.1fs; web UI %s%n",
-        (System.nanoTime() - start) / 1e9,
-        job.webUrl());
+        (System.nanoTime() - flinkStarted) / 1e9,
+        flink.webUrl());
   }
 
   FlinkJob flink() {

@@ -38,6 +38,9 @@ class LocalPipelineIT {
         .anyMatch(l -> l.startsWith("[3/5] connect: ready in ") && l.contains("RUNNING (1/1"))
         .anyMatch(l -> l.startsWith("[4/5] flink: job RUNNING in "))
         .anyMatch(l -> l.startsWith("[5/5] ingest: started (pid "));
+    // The job's process starts beside Connect, not after it: its planning overlaps Connect's start.
+    assertThat(indexOf(lines, "[4/5] flink: starting the analytics job beside Connect"))
+        .isLessThan(indexOf(lines, "[3/5] connect: ready in "));
     waitFor(lines, l -> l.startsWith("[ingest] ingest: ") && l.contains("committed"), 30);
     String status =
         lines.stream().filter(l -> l.startsWith("status: captured ")).toList().getLast();
@@ -175,5 +178,14 @@ class LocalPipelineIT {
         .map(p -> p.info().commandLine().orElse(""))
         .filter(c -> c.contains(work.toString()))
         .toList();
+  }
+
+  private static int indexOf(List<String> lines, String prefix) {
+    for (int i = 0; i < lines.size(); i++) {
+      if (lines.get(i).startsWith(prefix)) {
+        return i;
+      }
+    }
+    throw new AssertionError("no line starting with '" + prefix + "' in " + lines);
   }
 }
