@@ -97,7 +97,7 @@ public final class AnalyticsJob {
         StreamExecutionEnvironment.getExecutionEnvironment(configuration);
     env.setRuntimeMode(RuntimeExecutionMode.STREAMING);
     env.setParallelism(settings.parallelism());
-    StreamTableEnvironment tables = tableEnvironment(env);
+    StreamTableEnvironment tables = tableEnvironment(env, settings);
     // Every check runs before any data moves: a bad definition stops the job with one line.
     try {
       build(env, tables, settings, layouts);
@@ -116,12 +116,29 @@ public final class AnalyticsJob {
     env.execute("cdc-analytics");
   }
 
-  /** The table environment every plan uses: UTC as the session time zone, whatever the host's. */
-  static StreamTableEnvironment tableEnvironment(StreamExecutionEnvironment env) {
+  /**
+   * The table environment every plan uses: UTC as the session time zone, whatever the host's, and
+   * the job's mini-batch setting. With mini-batches the aggregations buffer their input for up to
+   * that long and apply it key by key, one state access per key instead of one per change; every
+   * buffer is applied before a checkpoint's barrier passes, so what a checkpoint commits is the
+   * same.
+   */
+  static StreamTableEnvironment tableEnvironment(
+      StreamExecutionEnvironment env, JobSettings settings) {
     StreamTableEnvironment tables = StreamTableEnvironment.create(env);
     tables.getConfig().set("table.local-time-zone", "UTC");
+    if (!settings.miniBatch().isZero()) {
+      tables.getConfig().set("table.exec.mini-batch.enabled", "true");
+      tables
+          .getConfig()
+          .set("table.exec.mini-batch.allow-latency", settings.miniBatch().toMillis() + " ms");
+      tables.getConfig().set("table.exec.mini-batch.size", String.valueOf(MINI_BATCH_SIZE));
+    }
     return tables;
   }
+
+  /** Changes an aggregation buffers at most before it applies them, whatever the latency. */
+  static final int MINI_BATCH_SIZE = 5_000;
 
   /**
    * The dataflow. One Kafka source reads every change topic; watermarks are generated per partition

@@ -30,6 +30,7 @@ public record JobSettings(
     int restPort,
     boolean restoreRetained,
     boolean stateChangelog,
+    Duration miniBatch,
     String verifierRole,
     Map<String, String> kafkaClientProperties) {
 
@@ -51,6 +52,7 @@ public record JobSettings(
           "rest-port",
           "restore-retained",
           "state-changelog",
+          "mini-batch",
           "verifier-role",
           "kafka-security-protocol",
           "kafka-sasl-username",
@@ -105,6 +107,7 @@ public record JobSettings(
         lookup.positive("rest-port", "8081"),
         lookup.bool("restore-retained", "true"),
         lookup.bool("state-changelog", "true"),
+        lookup.durationOrOff("mini-batch", "off"),
         role(lookup.get("verifier-role", "cdc_verifier")),
         kafkaSecurity(lookup));
   }
@@ -196,7 +199,8 @@ public record JobSettings(
           "incomplete-transaction-timeout",
           "dead-letter-topic",
           "parallelism",
-          "state-changelog");
+          "state-changelog",
+          "mini-batch");
 
   private record Lookup(
       Map<String, String> given,
@@ -242,6 +246,26 @@ public record JobSettings(
         return Durations.positive(value);
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(origin(name) + ": " + e.getMessage());
+      }
+    }
+
+    /**
+     * A positive duration, or {@code off} as {@link Duration#ZERO}; in the definition YAML reads an
+     * unquoted {@code off} as {@code false}, which is taken as off too.
+     */
+    Duration durationOrOff(String name, String fallback) {
+      String value = get(name, fallback);
+      if (value.strip().equals("off") || value.strip().equals("false")) {
+        return Duration.ZERO;
+      }
+      try {
+        return Durations.positive(value);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            origin(name)
+                + ": expected off or a positive duration such as 100ms, got '"
+                + value
+                + "'");
       }
     }
 

@@ -61,31 +61,31 @@ public final class PipelineCheck {
       return INVALID;
     }
     String password = environment.getOrDefault("PGPASSWORD", "");
-    PipelineDefinition definition;
+    JobSettings settings;
     try {
       // The job's own parser checks the definition and its job section; the endpoints it also
       // needs are not used here.
-      definition =
+      settings =
           JobSettings.parse(
-                  new String[] {
-                    "--pipeline", options.get("--pipeline"),
-                    "--kafka-bootstrap-servers", "unused:9092",
-                    "--jdbc-url", options.get("--jdbc-url"),
-                    "--jdbc-user", options.get("--jdbc-user"),
-                    "--checkpoint-dir", "file:///unused"
-                  },
-                  Map.of())
-              .pipeline();
+              new String[] {
+                "--pipeline", options.get("--pipeline"),
+                "--kafka-bootstrap-servers", "unused:9092",
+                "--jdbc-url", options.get("--jdbc-url"),
+                "--jdbc-user", options.get("--jdbc-user"),
+                "--checkpoint-dir", "file:///unused"
+              },
+              Map.of());
     } catch (IllegalArgumentException e) {
       err.println("pipeline-check: " + e.getMessage());
       return INVALID;
     }
+    PipelineDefinition definition = settings.pipeline();
     try (Connection db =
         DriverManager.getConnection(
             options.get("--jdbc-url"), options.get("--jdbc-user"), password)) {
       List<TableLayout> layouts = SourceCatalog.read(db, definition);
       StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-      StreamTableEnvironment tables = AnalyticsJob.tableEnvironment(env);
+      StreamTableEnvironment tables = AnalyticsJob.tableEnvironment(env, settings);
       List<AnalyticsPlan.Planned> plans =
           AnalyticsPlan.plan(
               tables,

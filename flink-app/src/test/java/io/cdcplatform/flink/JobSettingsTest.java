@@ -41,6 +41,11 @@ class JobSettingsTest {
     assertThat(settings.parallelism()).isEqualTo(1);
     assertThat(settings.restoreRetained()).isTrue();
     assertThat(settings.stateChangelog()).isTrue();
+    // The definition says "mini-batch: off", which YAML reads as false.
+    assertThat(settings.pipeline().job()).containsEntry("mini-batch", "false");
+    assertThat(settings.miniBatch()).isZero();
+    assertThat(JobSettings.parse(new String[] {"--mini-batch", "100ms"}, ENVIRONMENT).miniBatch())
+        .isEqualTo(Duration.ofMillis(100));
     assertThat(settings.verifierRole()).isEqualTo("cdc_verifier");
     assertThat(
             JobSettings.parse(new String[] {"--state-changelog", "false"}, ENVIRONMENT)
@@ -62,6 +67,8 @@ class JobSettingsTest {
         "--parallelism | 0 | --parallelism: expected a whole number of at least 1, got '0'",
         "--restore-retained | yes | --restore-retained: expected true or false, got 'yes'",
         "--state-changelog | on | --state-changelog: expected true or false, got 'on'",
+        "--mini-batch | 0s | --mini-batch: expected off or a positive duration such as 100ms, got"
+            + " '0s'",
         "--kafka-security-protocol | SSL | --kafka-security-protocol: expected PLAINTEXT or"
             + " SASL_SSL, got 'SSL'",
         "--kafka-security-protocol | SASL_SSL | --kafka-sasl-username (or"

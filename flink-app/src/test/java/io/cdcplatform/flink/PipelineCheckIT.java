@@ -76,6 +76,29 @@ class PipelineCheckIT {
    */
   @Test
   void everyTopicOfTheJobIsWrittenByOneTransactionalKafkaSink() throws Exception {
+    List<KafkaSink<?>> kafkaSinks = new ArrayList<>();
+    for (StreamNode node : graph("off")) {
+      if (node.getOperatorFactory() instanceof SinkWriterOperatorFactory<?, ?> writer
+          && writer.getSink() instanceof KafkaSink<?> kafka) {
+        kafkaSinks.add(kafka);
+      }
+    }
+    assertThat(kafkaSinks).hasSize(1);
+  }
+
+  /** The job's mini-batch setting reaches the planner: its aggregations buffer, or they do not. */
+  @Test
+  void theMiniBatchSettingDecidesWhetherTheAggregationsBuffer() throws Exception {
+    assertThat(graph("100ms")).extracting(StreamNode::getOperatorName).anyMatch(miniBatch());
+    assertThat(graph("off")).extracting(StreamNode::getOperatorName).noneMatch(miniBatch());
+  }
+
+  private static java.util.function.Predicate<String> miniBatch() {
+    return name -> name.contains("MiniBatch");
+  }
+
+  /** The job's dataflow over a definition of two analytics, with the mini-batch setting given. */
+  private java.util.Collection<StreamNode> graph(String miniBatch) throws Exception {
     Path folder =
         definition(
             Map.of(
@@ -92,25 +115,17 @@ class PipelineCheckIT {
               "--jdbc-user", "postgres",
               "--checkpoint-dir", work.resolve("checkpoints").toUri().toString()
             },
-            Map.of());
+            Map.of("ANALYTICS_MINI_BATCH", miniBatch));
+    assertThat(settings.pipeline().analytics()).hasSize(2);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     try (Connection db = settings.connect()) {
       AnalyticsJob.build(
           env,
-          AnalyticsJob.tableEnvironment(env),
+          AnalyticsJob.tableEnvironment(env, settings),
           settings,
           SourceCatalog.read(db, settings.pipeline()));
     }
-
-    List<KafkaSink<?>> kafkaSinks = new ArrayList<>();
-    for (StreamNode node : env.getStreamGraph(false).getStreamNodes()) {
-      if (node.getOperatorFactory() instanceof SinkWriterOperatorFactory<?, ?> writer
-          && writer.getSink() instanceof KafkaSink<?> kafka) {
-        kafkaSinks.add(kafka);
-      }
-    }
-    assertThat(kafkaSinks).hasSize(1);
-    assertThat(settings.pipeline().analytics()).hasSize(2);
+    return env.getStreamGraph(false).getStreamNodes();
   }
 
   /** One case per kind of bad definition: what to change, and what the line must say. */

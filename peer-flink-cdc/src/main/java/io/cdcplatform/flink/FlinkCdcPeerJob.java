@@ -102,7 +102,7 @@ public final class FlinkCdcPeerJob {
     StreamExecutionEnvironment env =
         StreamExecutionEnvironment.getExecutionEnvironment(AnalyticsJob.configuration(settings));
     env.setParallelism(1);
-    build(env, AnalyticsJob.tableEnvironment(env), settings, layouts, own);
+    build(env, AnalyticsJob.tableEnvironment(env, settings), settings, layouts, own);
     return env;
   }
 
