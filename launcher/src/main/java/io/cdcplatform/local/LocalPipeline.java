@@ -347,7 +347,11 @@ public final class LocalPipeline implements Callable<Integer> {
       // the stages before have made, and reads the change topics from their earliest offsets.
       // Planning the analytics takes one core for seconds, and Connect's start leaves the other
       // mostly idle; the job is awaited after Connect (stage "flink").
-      stages.add(Stage.of("flink process", () -> launchAnalytics(work), this::stopAnalytics));
+      stages.add(
+          Stage.of(
+              "flink process",
+              () -> launchAnalytics(work),
+              () -> stopProcess("flink", flink == null ? null : flink.process())));
     }
     stages.add(
         Stage.of(
@@ -364,7 +368,8 @@ public final class LocalPipeline implements Callable<Integer> {
               }
             }));
     if (startAnalytics) {
-      stages.add(Stage.of("flink", this::awaitAnalytics, this::stopAnalytics));
+      // Stage "flink process", started before it, stops the job.
+      stages.add(Stage.of("flink", this::awaitAnalytics, () -> {}));
     }
     if (startIngest) {
       stages.add(Stage.of("ingest", () -> startIngest(work), this::stopIngest));
@@ -548,9 +553,6 @@ public final class LocalPipeline implements Callable<Integer> {
   /** When the job's process was started, for the time its stage reports. */
   private long flinkStarted;
 
-  /** Whether the job's process was stopped: both of its stages stop it, the first one that can. */
-  private boolean flinkStopped;
-
   private void launchAnalytics(Path work) throws Exception {
     out.printf(
         "[4/5] flink: starting the analytics job beside Connect (log %s)%n",
@@ -565,18 +567,6 @@ public final class LocalPipeline implements Callable<Integer> {
         kafka.bootstrapServers(),
         postgres.jdbcUrl(),
         out);
-  }
-
-  private void stopAnalytics() throws InterruptedException {
-    SupervisedChild process;
-    synchronized (lifecycle) {
-      if (flinkStopped || flink == null) {
-        return;
-      }
-      flinkStopped = true;
-      process = flink.process();
-    }
-    stopProcess("flink", process);
   }
 
   private void awaitAnalytics() throws Exception {

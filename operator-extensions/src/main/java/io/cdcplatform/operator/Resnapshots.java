@@ -61,12 +61,15 @@ final class Resnapshots {
    */
   static final java.time.Duration REQUEST_RECHECK = java.time.Duration.ofMinutes(1);
 
-  /** The last read of a pipeline's snapshot request, and the connector tables it was read with. */
-  private record RequestRead(
-      java.util.Set<String> capturing, Instant at, java.util.OptionalLong asked) {}
+  /**
+   * A read of a pipeline's heartbeat row that found no snapshot request, and the connector tables
+   * it was made with. A request found is taken at once, so only reads that found none are kept.
+   */
+  private record NothingAsked(java.util.Set<String> capturing, Instant at) {}
 
   private final StageProbes probes;
-  private final Map<String, RequestRead> requests = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, NothingAsked> nothingAsked =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   Resnapshots(StageProbes probes) {
     this.probes = probes;
@@ -74,7 +77,7 @@ final class Resnapshots {
 
   /** Forgets every pipeline not among {@code keys} ({@code namespace/name}): they are gone. */
   void retain(java.util.Set<String> keys) {
-    requests.keySet().retainAll(keys);
+    nothingAsked.keySet().retainAll(keys);
   }
 
   /**
@@ -180,30 +183,25 @@ final class Resnapshots {
       String slot,
       java.util.Set<String> capturing,
       Instant now) {
-    String key = pipeline.getMetadata().getNamespace() + "/" + pipeline.getMetadata().getName();
     if (verdict.condition(Stage.SOURCE).reason() == Reason.WAL_LOST) {
-      requests.remove(key);
       return "replication slot " + slot + " lost";
     }
-    RequestRead last = requests.get(key);
-    java.util.OptionalLong asked;
+    String key = pipeline.getMetadata().getNamespace() + "/" + pipeline.getMetadata().getName();
+    NothingAsked last = nothingAsked.get(key);
     if (last != null
         && last.capturing().equals(capturing)
         && now.isBefore(last.at().plus(REQUEST_RECHECK))) {
-      asked = last.asked();
-    } else {
-      asked = probes.resnapshotRequested(pipeline, spec);
-      requests.put(key, new RequestRead(capturing, now, asked));
+      return null;
     }
-    if (asked.isPresent()) {
-      // Taken now; the release clears it, and the next look after the re-snapshot reads it again.
-      requests.remove(key);
+    java.util.OptionalLong asked = probes.resnapshotRequested(pipeline, spec);
+    if (asked.isEmpty()) {
+      nothingAsked.put(key, new NothingAsked(capturing, now));
+      return null;
     }
-    return asked.isPresent()
-        ? "a table was added to the definition (source-setup asked for a new snapshot at LSN "
-            + asked.getAsLong()
-            + ")"
-        : null;
+    // Not kept: any read kept is stale or of other tables, so the look after the re-snapshot reads.
+    return "a table was added to the definition (source-setup asked for a new snapshot at LSN "
+        + asked.getAsLong()
+        + ")";
   }
 
   /** The tables the connector's configuration captures ({@code table.include.list}). */

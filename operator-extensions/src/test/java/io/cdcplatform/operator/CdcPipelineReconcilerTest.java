@@ -416,10 +416,7 @@ class CdcPipelineReconcilerTest {
     CdcPipeline pipeline = pipeline();
     if (pipeline != null && resnapshot(pipeline).getStep() != null) {
       client.resources(CdcPipeline.class).inNamespace(NS).withName("shop").delete();
-      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      while (pipeline() != null && System.nanoTime() < deadline) {
-        Thread.onSpinWait();
-      }
+      await("CdcPipeline shop deleted", () -> pipeline() == null);
     }
   }
 
@@ -429,15 +426,17 @@ class CdcPipelineReconcilerTest {
       if (System.nanoTime() > deadline) {
         throw new AssertionError("not seen within 10 s: " + what);
       }
-      Thread.onSpinWait();
+      try {
+        Thread.sleep(20); // each look asks the API server
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted while waiting for " + what, e);
+      }
     }
   }
 
   private static void awaitGone() {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (connector() != null && System.nanoTime() < deadline) {
-      Thread.onSpinWait();
-    }
+    await("KafkaConnector cdc-source deleted", () -> connector() == null);
   }
 
   /** Without {@code spec.resnapshot} a lost slot is named and the connector left alone. */
