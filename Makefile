@@ -86,7 +86,7 @@ oracles: jdk ## check that every analytics table equals its oracle query (from P
 .PHONY: validate
 # The database validate checks the definition against (its catalog): VALIDATE_JDBC_URL and
 # VALIDATE_USER (default: the local run's), the password from PGPASSWORD.
-VALIDATE_JDBC_URL ?= jdbc:postgresql://127.0.0.1:54320/postgres
+VALIDATE_JDBC_URL ?= jdbc:postgresql://127.0.0.1:24320/postgres
 VALIDATE_USER ?= postgres
 # The analytics job's JVM settings: Flink's planner reflects into the JDK.
 FLINK_JVM := --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED

@@ -42,7 +42,7 @@ public final class PipelineCheck {
   static int run(
       PrintStream out, PrintStream err, Map<String, String> environment, String... args) {
     Map<String, String> options = new LinkedHashMap<>();
-    options.put("--jdbc-url", "jdbc:postgresql://127.0.0.1:54320/postgres");
+    options.put("--jdbc-url", "jdbc:postgresql://127.0.0.1:24320/postgres");
     options.put("--jdbc-user", "postgres");
     for (int i = 0; i < args.length; i += 2) {
       if (!List.of("--pipeline", "--jdbc-url", "--jdbc-user").contains(args[i])

@@ -64,13 +64,13 @@ public final class LocalPipeline implements Callable<Integer> {
 
   @Option(
       names = "--pg-port",
-      defaultValue = "${LOCAL_PG_PORT:-54320}",
+      defaultValue = "${LOCAL_PG_PORT:-24320}",
       description = "PostgreSQL port on 127.0.0.1 (env LOCAL_PG_PORT; default ${DEFAULT-VALUE}).")
   int postgresPort;
 
   @Option(
       names = "--kafka-port",
-      defaultValue = "${LOCAL_KAFKA_PORT:-59092}",
+      defaultValue = "${LOCAL_KAFKA_PORT:-24092}",
       description =
           "First of the three broker ports; controllers listen 100 higher (env LOCAL_KAFKA_PORT;"
               + " default ${DEFAULT-VALUE}).")
@@ -78,19 +78,19 @@ public final class LocalPipeline implements Callable<Integer> {
 
   @Option(
       names = "--connect-port",
-      defaultValue = "${LOCAL_CONNECT_PORT:-58083}",
+      defaultValue = "${LOCAL_CONNECT_PORT:-24083}",
       description = "Kafka Connect REST port (env LOCAL_CONNECT_PORT; default ${DEFAULT-VALUE}).")
   int connectPort;
 
   @Option(
       names = "--flink-port",
-      defaultValue = "${LOCAL_FLINK_PORT:-58081}",
+      defaultValue = "${LOCAL_FLINK_PORT:-24081}",
       description = "Flink web UI and REST port (env LOCAL_FLINK_PORT; default ${DEFAULT-VALUE}).")
   int flinkPort;
 
   @Option(
       names = "--health-port",
-      defaultValue = "${LOCAL_HEALTH_PORT:-58090}",
+      defaultValue = "${LOCAL_HEALTH_PORT:-24090}",
       description =
           "Port of the pipeline's verdict: GET /health (JSON), GET /ready (200 or 503) (env"
               + " LOCAL_HEALTH_PORT; default ${DEFAULT-VALUE}).")
@@ -114,7 +114,7 @@ public final class LocalPipeline implements Callable<Integer> {
 
   @Option(
       names = "--dashboard-port",
-      defaultValue = "${LOCAL_DASHBOARD_PORT:-58088}",
+      defaultValue = "${LOCAL_DASHBOARD_PORT:-24088}",
       description = "Port of the dashboard (env LOCAL_DASHBOARD_PORT; default ${DEFAULT-VALUE}).")
   int dashboardPort;
 
@@ -276,7 +276,8 @@ public final class LocalPipeline implements Callable<Integer> {
         throw new IllegalArgumentException("ingest job: " + e.getMessage(), e);
       }
     }
-    Ports.requireFree(postgresPort, "--pg-port");
+    Ports.OutgoingRange outgoing = Ports.OutgoingRange.ofThisMachine();
+    checkPort(outgoing, postgresPort, "--pg-port");
     ChartFiles chart = new ChartFiles(home.resolve("helm/cdc-platform"));
     pipeline = PipelineDefinitions.load(home.resolve(pipelinePath));
     KafkaRuntime runtime = KafkaRuntime.in(home);
@@ -284,13 +285,13 @@ public final class LocalPipeline implements Callable<Integer> {
     LocalKafkaCluster cluster =
         new LocalKafkaCluster(runtime, chart.broker(), kafkaPort, work, out);
     for (int port : cluster.ports()) {
-      Ports.requireFree(port, "--kafka-port");
+      checkPort(outgoing, port, "--kafka-port");
     }
-    Ports.requireFree(connectPort, "--connect-port");
+    checkPort(outgoing, connectPort, "--connect-port");
     if (startAnalytics) {
-      Ports.requireFree(flinkPort, "--flink-port");
-      Ports.requireFree(healthPort, "--health-port");
-      Ports.requireFree(dashboardPort, "--dashboard-port");
+      checkPort(outgoing, flinkPort, "--flink-port");
+      checkPort(outgoing, healthPort, "--health-port");
+      checkPort(outgoing, dashboardPort, "--dashboard-port");
     }
     if (healthSeconds < 1) {
       throw new IllegalArgumentException(
@@ -329,6 +330,12 @@ public final class LocalPipeline implements Callable<Integer> {
       out.println("local pipeline: open the dashboard at " + dashboardUrl());
     }
     return chart;
+  }
+
+  /** Refuses a port that is taken; warns, in one line, of one an outgoing connection may take. */
+  private void checkPort(Ports.OutgoingRange outgoing, int port, String option) {
+    Ports.requireFree(port, option);
+    outgoing.warning(port, option).ifPresent(line -> out.println("local pipeline: " + line));
   }
 
   /**

@@ -28,7 +28,7 @@ class ChartFilesTest {
   void localConnectorConfigDiffersFromTheChartOnlyInEndpointsAndSecrets() {
     Map<String, String> charted = chart.connector();
     Map<String, String> local =
-        LocalConnectorConfig.from(charted, "127.0.0.1", 54320, LocalCredentials.SECRETS);
+        LocalConnectorConfig.from(charted, "127.0.0.1", 24320, LocalCredentials.SECRETS);
 
     assertThat(local.keySet()).isEqualTo(charted.keySet());
     Set<String> differing = new HashSet<>();
@@ -140,8 +140,8 @@ class ChartFilesTest {
       @TempDir Path work) throws IOException {
     Path pipeline = chart.pipeline().toAbsolutePath();
     ChildSpec spec =
-        new FlinkJob(Path.of(System.getProperty("cdc.home")), 58081, work)
-            .spec(pipeline, "127.0.0.1:59092", "jdbc:postgresql://127.0.0.1:54320/postgres");
+        new FlinkJob(Path.of(System.getProperty("cdc.home")), 24081, work)
+            .spec(pipeline, "127.0.0.1:24092", "jdbc:postgresql://127.0.0.1:24320/postgres");
 
     assertThat(spec.arguments()).containsExactly("--pipeline", pipeline.toString());
     assertThat(spec.environment().keySet())

@@ -1,5 +1,6 @@
 package io.cdcplatform.local;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,7 +10,11 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** The port check refuses only a port something listens on. */
 class PortsTest {
@@ -58,5 +63,57 @@ class PortsTest {
   void aPortOutOfRangeIsOneLine() {
     assertThatThrownBy(() -> Ports.requireFree(70000, "--pg-port"))
         .hasMessage("--pg-port: expected a TCP port between 1 and 65535, got 70000");
+  }
+
+  @Test
+  void everyDefaultPortLiesBelowLinuxsRangeForOutgoingConnections() {
+    // Inside the range, a broker connecting to a controller that does not listen yet was given the
+    // controller's own port and connected to itself: the controller could not bind (restarted for
+    // 77 s) and another broker read its own request as the answer and stopped.
+    List<String> inside = new ArrayList<>();
+    List<String> checked = new ArrayList<>();
+    for (OptionSpec option : new CommandLine(new LocalPipeline()).getCommandSpec().options()) {
+      if (!option.longestName().endsWith("-port")) {
+        continue;
+      }
+      String spelled = option.defaultValue();
+      int port =
+          Integer.parseInt(spelled.substring(spelled.indexOf(":-") + 2, spelled.length() - 1));
+      List<Integer> ports =
+          option.longestName().equals("--kafka-port")
+              ? List.of(port, port + 1, port + 2, port + 100, port + 101, port + 102)
+              : List.of(port);
+      for (int each : ports) {
+        checked.add(option.longestName() + " " + each);
+        Ports.OutgoingRange.LINUX_DEFAULT
+            .warning(each, option.longestName())
+            .ifPresent(inside::add);
+      }
+    }
+    assertThat(checked).hasSize(11);
+    assertThat(inside).isEmpty();
+  }
+
+  @Test
+  void aPortInsideTheRangeIsWarnedOfInOneLineAndOneOutsideIsNot() {
+    Ports.OutgoingRange range = new Ports.OutgoingRange(32768, 60999);
+
+    assertThat(range.warning(59194, "--kafka-port"))
+        .contains(
+            "--kafka-port: port 59194 lies in this machine's range for outgoing connections"
+                + " (32768-60999), where a client socket may take it before its server binds it;"
+                + " a port below 32768 avoids that");
+    assertThat(range.warning(32768, "--pg-port")).isPresent();
+    assertThat(range.warning(60999, "--pg-port")).isPresent();
+    assertThat(range.warning(32767, "--pg-port")).isEmpty();
+    assertThat(range.warning(61000, "--pg-port")).isEmpty();
+  }
+
+  @Test
+  void thisMachinesRangeIsReadFromTheKernel() {
+    Ports.OutgoingRange range = Ports.OutgoingRange.ofThisMachine();
+
+    assertThat(range.first()).isPositive().isLessThanOrEqualTo(range.last());
+    assertThat(range.last()).isLessThanOrEqualTo(65535);
   }
 }

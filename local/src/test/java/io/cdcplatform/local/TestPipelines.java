@@ -129,17 +129,8 @@ final class TestPipelines {
    * The first port the kernel hands out to outgoing connections: test ports stay below it, so that
    * no client socket of the suite can take a port between its check and the bind.
    */
-  private static final int EPHEMERAL_START = ephemeralStart();
-
-  private static int ephemeralStart() {
-    try {
-      String range =
-          java.nio.file.Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
-      return Math.max(16_000, Integer.parseInt(range.split("\\s+")[0]));
-    } catch (java.io.IOException | RuntimeException unreadable) {
-      return 32_768;
-    }
-  }
+  private static final int EPHEMERAL_START =
+      Math.max(16_000, Ports.OutgoingRange.ofThisMachine().first());
 
   /** Ports handed out in this JVM: free when checked, but bound only later by their stage. */
   private static final java.util.Set<Integer> HANDED_OUT =

@@ -39,7 +39,7 @@ public final class OracleCheck implements Callable<Integer> {
 
   @Option(
       names = "--jdbc-url",
-      defaultValue = "${ORACLE_JDBC_URL:-jdbc:postgresql://127.0.0.1:54320/postgres}",
+      defaultValue = "${ORACLE_JDBC_URL:-jdbc:postgresql://127.0.0.1:24320/postgres}",
       description = "Database holding the source and analytics tables (default ${DEFAULT-VALUE}).")
   String jdbcUrl;
 

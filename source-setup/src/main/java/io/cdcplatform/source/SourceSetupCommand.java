@@ -42,7 +42,7 @@ public final class SourceSetupCommand implements Callable<Integer> {
 
   @Option(
       names = "--jdbc-url",
-      defaultValue = "${SOURCE_JDBC_URL:-jdbc:postgresql://127.0.0.1:54320/postgres}",
+      defaultValue = "${SOURCE_JDBC_URL:-jdbc:postgresql://127.0.0.1:24320/postgres}",
       description = "The source database (env SOURCE_JDBC_URL; default ${DEFAULT-VALUE}).")
   String jdbcUrl;
 
