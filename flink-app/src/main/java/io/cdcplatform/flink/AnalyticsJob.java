@@ -141,6 +141,28 @@ public final class AnalyticsJob {
   static final int MINI_BATCH_SIZE = 5_000;
 
   /**
+   * The Kafka sink's producer: the job's client settings, over a transaction timeout of ten minutes
+   * (the brokers keep an id an hour, files/kafka-broker.yaml) and {@link #SINK_RETRY_BACKOFF_MS}.
+   */
+  static java.util.Properties topicProducerConfig(JobSettings settings) {
+    java.util.Properties config = new java.util.Properties();
+    config.setProperty("transaction.timeout.ms", "600000");
+    config.setProperty("retry.backoff.ms", SINK_RETRY_BACKOFF_MS);
+    config.putAll(settings.kafkaProperties());
+    return config;
+  }
+
+  /**
+   * The Kafka sink's pause before a transactional request it sends again. Each checkpoint's
+   * transaction has a new transactional id, whose coordinator the producer must look up first; the
+   * client then sends {@code InitProducerId} as a retry, after this pause, inside the checkpoint's
+   * synchronous phase. At the client's default (100 ms) that pause was most of every checkpoint's
+   * synchronous phase (docs/benchmarks.md); the produce and metadata retries still back off
+   * exponentially from it up to {@code retry.backoff.max.ms}.
+   */
+  static final String SINK_RETRY_BACKOFF_MS = "10";
+
+  /**
    * The dataflow. One Kafka source reads every change topic; watermarks are generated per partition
    * from each change's event time (the table's declared event-time column, else the commit time),
    * so a quiet partition goes idle and the heartbeat alone moves event time on. A second source
@@ -358,8 +380,7 @@ public final class AnalyticsJob {
                 .setRecordSerializer(new TopicRecord.Serializer())
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                 .setTransactionalIdPrefix("cdc-analytics-topics")
-                .setProperty("transaction.timeout.ms", "600000")
-                .setKafkaProducerConfig(settings.kafkaProperties())
+                .setKafkaProducerConfig(topicProducerConfig(settings))
                 .build())
         .name("kafka-topics")
         .uid("kafka-topics")

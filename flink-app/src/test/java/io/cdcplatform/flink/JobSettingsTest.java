@@ -28,6 +28,20 @@ class JobSettingsTest {
           "ANALYTICS_CHECKPOINT_DIR", "file:///tmp/cp");
 
   @Test
+  void
+      theTopicSinksProducerSendsTransactionalRetriesAfterTenMillisecondsWithTheJobsClientSettings() {
+    // A new transactional id's InitProducerId goes out as a retry after the coordinator lookup, so
+    // the client's default backoff (100 ms) would be paid inside every checkpoint.
+    java.util.Properties config =
+        AnalyticsJob.topicProducerConfig(JobSettings.parse(new String[0], ENVIRONMENT));
+
+    assertThat(config)
+        .containsEntry("retry.backoff.ms", "10")
+        .containsEntry("transaction.timeout.ms", "600000")
+        .containsEntry("bootstrap.servers", "k:9092");
+  }
+
+  @Test
   void optionsOverrideEnvironmentWhichOverridesDefaults() {
     JobSettings settings =
         JobSettings.parse(new String[] {"--checkpoint-interval", "500ms"}, ENVIRONMENT);
