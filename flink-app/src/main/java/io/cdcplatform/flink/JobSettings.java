@@ -97,7 +97,7 @@ public record JobSettings(
         lookup.required("jdbc-user"),
         lookup.get("jdbc-password", ""),
         lookup.required("checkpoint-dir"),
-        lookup.duration("checkpoint-interval", "250ms"),
+        lookup.duration("checkpoint-interval", "150ms"),
         lookup.duration("out-of-orderness", "5s"),
         lookup.duration("max-event-time-ahead", "1m"),
         lookup.duration("source-idle-timeout", "2s"),

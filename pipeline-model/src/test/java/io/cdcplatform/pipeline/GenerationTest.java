@@ -54,7 +54,7 @@ class GenerationTest {
             "an oracle",
             "WHERE o.status <> 'CANCELLED'\n      GROUP BY",
             "WHERE NOT o.status = 'CANCELLED'\n      GROUP BY"),
-        Arguments.of("a job setting", "checkpoint-interval: 250ms", "checkpoint-interval: 1s"),
+        Arguments.of("a job setting", "checkpoint-interval: 150ms", "checkpoint-interval: 1s"),
         Arguments.of("a comment", "# The captured tables.", "# The tables we capture."));
   }
 

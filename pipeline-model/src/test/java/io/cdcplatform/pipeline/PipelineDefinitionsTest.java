@@ -63,7 +63,7 @@ class PipelineDefinitionsTest {
     Analytic totals = shop.analytic("status_totals").orElseThrow();
     assertThat(totals.oracleQuery()).isEqualTo(totals.query());
     assertThat(shop.freshness().checked()).isFalse();
-    assertThat(shop.job()).containsEntry("checkpoint-interval", "250ms");
+    assertThat(shop.job()).containsEntry("checkpoint-interval", "150ms");
   }
 
   @Test
